@@ -1,0 +1,25 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../platform/config.ts';
+import type { Identity } from '../services/identity/index.ts';
+import { identityPlugin } from './identity/plugin.ts';
+
+export interface Services {
+  identity: Identity;
+}
+
+/** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
+const BODY_LIMIT = 114_688;
+
+/** One listener for every OpenStack API, each a Fastify plugin at its catalog prefix. */
+export async function buildServer(config: Config, services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Reject, never coerce: `"enabled": "yes"` is a 400 in OpenStack, not `true`.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    disableRequestLogging: true,
+  });
+  await app.register(identityPlugin, { prefix: '/identity', identity: services.identity, config });
+  return app;
+}

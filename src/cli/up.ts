@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildServer } from '../api/server.ts';
+import type { Config } from '../platform/config.ts';
+import { openDatabase } from '../platform/db/index.ts';
+import { loadPolicyOverrides } from '../platform/policy/file.ts';
+import { PolicyEngine } from '../platform/policy/engine.ts';
+import { bootstrapIdentity, REGION } from '../services/identity/bootstrap.ts';
+import { createIdentity } from '../services/identity/index.ts';
+import { writeClientFiles } from './client-files.ts';
+
+/** The composition root: opens state, wires services, serves until SIGTERM/SIGINT. */
+export async function up(config: Config): Promise<void> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const db = await openDatabase(join(config.stateDir, 'sovcloud.db'));
+  const policy = new PolicyEngine();
+  const identity = await createIdentity(db, config, policy);
+  policy.applyOverrides(loadPolicyOverrides(config.stateDir));
+
+  const fresh = await bootstrapIdentity(db);
+  const identityUrl = `${config.publicUrl}/identity`;
+  await identity.catalog.ensureService('identity', 'keystone', 'Keystone Identity Service', identityUrl, REGION);
+  writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
+
+  const app = await buildServer(config, { identity });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  console.log(`sovcloud is ready: API ${config.publicUrl}/ (identity ${identityUrl}/v3), credentials in ${config.stateDir}/clouds.yaml`);
+}

@@ -1,0 +1,44 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  stateDir: string;
+  listen: Endpoint;
+  objectListen: Endpoint;
+  /** Base URL published in the catalog, e.g. `http://127.0.0.1:8770`. */
+  publicUrl: string;
+  tokenLifetimeSeconds: number;
+  /** Roles a domain manager may assign and revoke inside its domain (scs-0302). */
+  domainManagedRoles: string[];
+  logLevel: string;
+}
+
+export function parseEndpoint(value: string): Endpoint {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new Error(`expected HOST:PORT, got '${value}'`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function urlHost(host: string): string {
+  if (host.includes(':')) return `[${host}]`;
+  return host === '0.0.0.0' ? '127.0.0.1' : host;
+}
+
+export function makeConfig(options: { stateDir?: string; listen?: string; objectListen?: string }): Config {
+  const listen = parseEndpoint(options.listen ?? '127.0.0.1:8770');
+  return {
+    stateDir: options.stateDir ?? join(homedir(), '.local', 'share', 'sovcloud'),
+    listen,
+    objectListen: parseEndpoint(options.objectListen ?? '127.0.0.1:8780'),
+    publicUrl: `http://${urlHost(listen.host)}:${listen.port}`,
+    tokenLifetimeSeconds: 3600,
+    domainManagedRoles: ['reader', 'member', 'load-balancer_member'],
+    logLevel: process.env.SOVCLOUD_LOG_LEVEL ?? 'info',
+  };
+}
