@@ -23,7 +23,9 @@ export function toWireError(err: unknown): WireError {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? 'Malformed request body: the body is not valid JSON.' :
       fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request Entity Too Large: the request body exceeds the limit.' : fe.message;
-    return { status: fe.statusCode, title: STATUS_CODES[fe.statusCode] ?? 'Error', message };
+    // OpenStack services still use the RFC 2616 reason phrase for 413.
+    const title = fe.statusCode === 413 ? 'Request Entity Too Large' : STATUS_CODES[fe.statusCode] ?? 'Error';
+    return { status: fe.statusCode, title, message };
   }
   return { status: 500, title: 'Internal Server Error', message: 'An unexpected error prevented the server from fulfilling your request.' };
 }

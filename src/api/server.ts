@@ -18,7 +18,6 @@ export async function buildServer(config: Config, services: Services): Promise<F
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // Reject, never coerce: `"enabled": "yes"` is a 400 in OpenStack, not `true`.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-    disableRequestLogging: true,
   });
   await app.register(identityPlugin, { prefix: '/identity', identity: services.identity, config });
   return app;
