@@ -19,6 +19,9 @@ export interface Credentials {
 
 export type Target = Record<string, unknown>;
 
+/** Thrown on a rule reference cycle so the whole check fails closed (a `not` can't invert it). */
+class RuleCycle extends Error {}
+
 /**
  * oslo.policy-compatible enforcement: rules are check strings (`role:reader and system_scope:all`),
  * registered as defaults by each service and overridable by the operator's policy file.
@@ -35,13 +38,26 @@ export class PolicyEngine {
 
   /** Operator overrides win over defaults, now and for defaults registered later. */
   applyOverrides(rules: Record<string, string>): void {
+    // Parse now so a broken policy file stops the start instead of failing requests later.
+    for (const [name, rule] of Object.entries(rules)) {
+      try {
+        parseRule(rule);
+      } catch (err) {
+        throw new Error(`policy rule '${name}' is invalid`, { cause: err });
+      }
+    }
     this.overrides = { ...this.overrides, ...rules };
     for (const [name, rule] of Object.entries(this.overrides)) this.sources.set(name, rule);
     this.compiled.clear();
   }
 
   check(action: string, creds: Credentials, target: Target): boolean {
-    return this.evaluate(action, creds, target, new Set());
+    try {
+      return this.evaluate(action, creds, target, new Set());
+    } catch (e) {
+      if (e instanceof RuleCycle) return false;
+      throw e;
+    }
   }
 
   enforce(action: string, creds: Credentials, target: Target): void {
@@ -51,7 +67,7 @@ export class PolicyEngine {
   }
 
   private evaluate(name: string, creds: Credentials, target: Target, seen: Set<string>): boolean {
-    if (seen.has(name)) return false; // a rule that references itself never grants anything
+    if (seen.has(name)) throw new RuleCycle(name); // a rule that references itself never grants anything
     const check = this.compile(name);
     if (!check) return false;
     const next = new Set(seen).add(name);
