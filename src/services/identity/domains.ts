@@ -58,6 +58,9 @@ export class Domains {
     let q = this.d.db.selectFrom('domains').selectAll().orderBy('name');
     if (filters.name !== undefined) q = q.where('name', '=', filters.name);
     if (filters.enabled !== undefined) q = q.where('enabled', '=', flag(filters.enabled));
+    // As in Keystone, a domain-scoped token sees only its own domain: managers of one domain
+    // must not learn the names of the others.
+    if (ctx.scope.kind === 'domain') q = q.where('id', '=', ctx.scope.domain.id);
     return (await q.execute()).map(toDomain);
   }
 
