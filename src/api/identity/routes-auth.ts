@@ -32,18 +32,19 @@ function tokenBody(p: TokenPayload, catalog: CatalogEntry[] | undefined): Record
 }
 
 export function authRoutes({ app, identity, links, auth }: IdentityApi): void {
-  const withCatalog = async (q: Query) => (flagParam(q, 'nocatalog') ? undefined : identity.catalog.entries());
+  const withCatalog = async (q: Query, p: TokenPayload) =>
+    (flagParam(q, 'nocatalog') ? undefined : identity.catalog.forProject(p.scope.kind === 'project' ? p.scope.project.id : undefined));
 
   app.post<{ Body: { auth: AuthRequest }; Querystring: Query }>('/v3/auth/tokens', { schema: { body: schemas.authTokens } }, async (req, reply) => {
     const { token, payload } = await identity.tokens.issue(req.body.auth);
     reply.header('X-Subject-Token', token);
-    return reply.code(201).send(tokenBody(payload, await withCatalog(req.query)));
+    return reply.code(201).send(tokenBody(payload, await withCatalog(req.query, payload)));
   });
 
   app.get<{ Querystring: Query }>('/v3/auth/tokens', async (req, reply) => {
     const payload = await identity.tokens.subject(auth(req), header(req, 'x-subject-token'), flagParam(req.query, 'allow_expired') ?? false);
     reply.header('X-Subject-Token', header(req, 'x-subject-token'));
-    return tokenBody(payload, await withCatalog(req.query));
+    return tokenBody(payload, await withCatalog(req.query, payload));
   });
 
   app.delete('/v3/auth/tokens', async (req, reply) => {
@@ -53,7 +54,8 @@ export function authRoutes({ app, identity, links, auth }: IdentityApi): void {
 
   app.get('/v3/auth/catalog', async (req) => {
     const ctx = auth(req);
-    return { catalog: ctx.scope.kind === 'unscoped' ? [] : await identity.catalog.entries(), links: links.collection(req) };
+    const catalog = ctx.scope.kind === 'unscoped' ? [] : await identity.catalog.forProject(ctx.scope.kind === 'project' ? ctx.scope.project.id : undefined);
+    return { catalog, links: links.collection(req) };
   });
 
   app.get('/v3/auth/projects', async (req) => {

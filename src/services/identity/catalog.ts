@@ -33,7 +33,20 @@ export class Catalog {
 
   constructor(private readonly d: IdentityDeps) {}
 
-  async entries(): Promise<CatalogEntry[]> {
+  /**
+   * The catalog as a token carries it. Endpoint URLs may hold `%(project_id)s` (or `$(...)s`,
+   * `tenant_id`); as in Keystone they are filled from the token's project, and endpoints that
+   * cannot be filled (no project scope) are left out.
+   */
+  async forProject(projectId: string | undefined): Promise<CatalogEntry[]> {
+    const fill = (url: string) => url.replace(/[%$]\((project_id|tenant_id)\)s/g, () => projectId ?? '\0');
+    return (await this.entries()).map((s) => ({
+      ...s,
+      endpoints: s.endpoints.map((e) => ({ ...e, url: fill(e.url) })).filter((e) => !e.url.includes('\0')),
+    }));
+  }
+
+  private async entries(): Promise<CatalogEntry[]> {
     if (!this.cached) {
       const services = await this.d.db.selectFrom('services').selectAll().where('enabled', '=', 1).orderBy('type').execute();
       const endpoints = await this.d.db.selectFrom('endpoints').selectAll().where('enabled', '=', 1).orderBy('interface').execute();
