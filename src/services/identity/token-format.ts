@@ -15,6 +15,8 @@ export interface TokenPayload {
 
 const VERSION = 1;
 const AAD = Buffer.from('sovcloud-token-v1');
+/** A fixed alphanumeric start, so no token begins with `-` and reads as an option to a CLI. */
+const PREFIX = 'sv1';
 
 type Compact = [
   v: number, user: [string, string, string, string], scope: string[], roles: [string, string][],
@@ -49,13 +51,13 @@ export function encodeToken(key: SealingKey, p: TokenPayload): string {
     p.expiresAt,
     p.applicationCredential ? [p.applicationCredential.id, p.applicationCredential.unrestricted ? 1 : 0] : 0,
   ];
-  return key.seal(Buffer.from(JSON.stringify(compact)), AAD).toString('base64url');
+  return PREFIX + key.seal(Buffer.from(JSON.stringify(compact)), AAD).toString('base64url');
 }
 
 /** Undefined for anything that is not an intact token of ours. */
 export function decodeToken(key: SealingKey, token: string): TokenPayload | undefined {
-  if (token.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-  const plain = key.open(Buffer.from(token, 'base64url'), AAD);
+  if (token.length > 8192 || !token.startsWith(PREFIX) || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  const plain = key.open(Buffer.from(token.slice(PREFIX.length), 'base64url'), AAD);
   if (!plain) return undefined;
   const c = JSON.parse(plain.toString()) as Compact;
   if (c[0] !== VERSION) return undefined;
