@@ -36,6 +36,13 @@ export function flag(value: boolean | undefined, fallback = true): number {
   return (value ?? fallback) ? 1 : 0;
 }
 
+/** Where a new user, group or project goes when the request names no domain: the token's. */
+export function defaultDomain(ctx: AuthContext): string {
+  if (ctx.scope.kind === 'domain') return ctx.scope.domain.id;
+  if (ctx.scope.kind === 'project') return ctx.scope.project.domain.id;
+  return 'default';
+}
+
 export function nowIso(): string {
   return new Date().toISOString();
 }

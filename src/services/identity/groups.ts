@@ -2,7 +2,7 @@ import type { AuthContext } from '../../platform/auth.ts';
 import { BadRequest, Conflict, notFound } from '../../platform/errors.ts';
 import { hexId } from '../../platform/ids.ts';
 import type { GroupTable } from './tables.ts';
-import { enforce, mergeExtra, splitExtra, type IdentityDeps } from './deps.ts';
+import { defaultDomain, enforce, mergeExtra, splitExtra, type IdentityDeps } from './deps.ts';
 import type { Domains } from './domains.ts';
 import { toUser, type User, type Users } from './users.ts';
 
@@ -66,7 +66,7 @@ export class Groups {
   }
 
   async create(ctx: AuthContext, input: GroupInput & { name: string }): Promise<Group> {
-    const domainId = input.domain_id ?? (ctx.scope.kind === 'domain' ? ctx.scope.domain.id : ctx.scope.kind === 'project' ? ctx.scope.project.domain.id : 'default');
+    const domainId = input.domain_id ?? defaultDomain(ctx);
     enforce(this.d, ctx, 'create_group', { target: { group: { domain_id: domainId } } });
     if (!(await this.domains.find(domainId))) throw new BadRequest(`Could not find domain: ${domainId}.`);
     const dup = await this.d.db.selectFrom('groups').select('id').where('name', '=', input.name).where('domain_id', '=', domainId).executeTakeFirst();

@@ -3,7 +3,7 @@ import { bool } from '../../platform/db/index.ts';
 import { BadRequest, Conflict, Forbidden, notFound } from '../../platform/errors.ts';
 import { hexId } from '../../platform/ids.ts';
 import type { ProjectTable } from './tables.ts';
-import { enforce, flag, mergeExtra, nowIso, splitExtra, type IdentityDeps } from './deps.ts';
+import { defaultDomain, enforce, flag, mergeExtra, nowIso, splitExtra, type IdentityDeps } from './deps.ts';
 import type { Domains } from './domains.ts';
 
 export interface Project {
@@ -207,12 +207,6 @@ export class Projects {
     await this.d.db.transaction().execute((tx) => replaceTags(tx, id, tags));
     return tags;
   }
-}
-
-function defaultDomain(ctx: AuthContext): string {
-  if (ctx.scope.kind === 'domain') return ctx.scope.domain.id;
-  if (ctx.scope.kind === 'project') return ctx.scope.project.domain.id;
-  return 'default';
 }
 
 function validTags(tags: string[]): string[] {

@@ -1,15 +1,9 @@
 import type { Db } from '../../platform/db/index.ts';
+import type { RevocationEventTable } from './tables.ts';
 import type { TokenPayload } from './token-format.ts';
 
-export interface RevocationEvent {
-  user_id: string | null;
-  project_id: string | null;
-  domain_id: string | null;
-  audit_id: string | null;
-  role_id: string | null;
-  application_credential_id: string | null;
-  issued_before: number;
-}
+/** A stored event without its row id. */
+export type RevocationEvent = Omit<RevocationEventTable, 'id'>;
 
 /**
  * Revocation events, held in memory so validating a token never touches the database, and

@@ -3,7 +3,7 @@ import { bool } from '../../platform/db/index.ts';
 import { BadRequest, Conflict, Unauthorized, notFound } from '../../platform/errors.ts';
 import { hexId } from '../../platform/ids.ts';
 import type { UserTable } from './tables.ts';
-import { enforce, flag, mergeExtra, nowIso, splitExtra, type IdentityDeps } from './deps.ts';
+import { defaultDomain, enforce, flag, mergeExtra, nowIso, splitExtra, type IdentityDeps } from './deps.ts';
 import type { Domains } from './domains.ts';
 import { hashSecret, verifySecret, DUMMY_HASH } from './passwords.ts';
 
@@ -77,7 +77,7 @@ export class Users {
   }
 
   async create(ctx: AuthContext, input: UserInput & { name: string }): Promise<User> {
-    const domainId = input.domain_id ?? (ctx.scope.kind === 'domain' ? ctx.scope.domain.id : ctx.scope.kind === 'project' ? ctx.scope.project.domain.id : 'default');
+    const domainId = input.domain_id ?? defaultDomain(ctx);
     enforce(this.d, ctx, 'create_user', { target: { user: { domain_id: domainId } } });
     if (!(await this.domains.find(domainId))) throw new BadRequest(`Could not find domain: ${domainId}.`);
     if (await this.byName(input.name, domainId)) throw new Conflict(`Conflict occurred attempting to store user - Duplicate entry found with name ${input.name} at domain ID ${domainId}.`);
