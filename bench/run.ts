@@ -1,4 +1,13 @@
-import { run as token } from './token.ts';
+import * as token from './token.ts';
 
-/** Every benchmark in turn; each prints ratios against a baseline measured in the same run. */
-for (const bench of [token]) await bench();
+/** Each benchmark module exports `run()`, which prints its results and throws when they are void. */
+const benchmarks: { run(): Promise<void> }[] = [token];
+
+for (const bench of benchmarks) {
+  try {
+    await bench.run();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+}

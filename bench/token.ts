@@ -1,103 +1,208 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as netServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { load, type LoadResult } from './http-load.ts';
+import { load, type LoadOptions, type LoadResult } from './http-load.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TOKENS_PATH = '/identity/v3/auth/tokens';
+const CONCURRENCY = 16;
+const WARM_UP_MS = 1000;
+const MEASURE_MS = 5000;
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+type Cloud = ChildProcessByStdio<null, Readable, Readable>;
+
+/** A recorded answer of the real server, replayed byte for byte by the baseline. */
+interface Recorded {
+  status: number;
+  body: Buffer;
+}
+
+interface Scenario {
+  name: string;
+  request: Omit<LoadOptions, 'url' | 'concurrency' | 'durationMs'>;
+}
+
+interface Measured {
+  scenario: string;
+  sovcloud: LoadResult;
+  baseline: LoadResult;
+  warmUpErrors: number;
+}
 
 async function freePort(): Promise<number> {
-  const srv = netServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
 
-async function startCloud(stateDir: string, port: number) {
-  const child = spawn('./sovcloud', ['up', '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`, '--object-listen', `127.0.0.1:${await freePort()}`], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOVCLOUD_LOG_LEVEL: 'warn' },
+/** Runs `./sovcloud up` the way a user does and resolves once it prints its ready line. */
+async function startCloud(stateDir: string, port: number, objectPort: number): Promise<Cloud> {
+  const cloud = spawn('./sovcloud', ['up', '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`, '--object-listen', `127.0.0.1:${objectPort}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
+  // Keep only the head of the output for diagnostics; the request log must still be drained or the
+  // server would block writing to a full pipe and the benchmark would measure our reading speed.
+  let head = '';
+  const keep = (chunk: Buffer) => {
+    if (head.length < 64 * 1024) head += chunk.toString();
+  };
+  cloud.stdout.on('data', keep);
+  cloud.stderr.on('data', keep);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cloud did not start:\n${out}`)), 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('sovcloud is ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    child.once('exit', (code) => reject(new Error(`cloud exited with ${code}:\n${out}`)));
+    let line = '';
+    const timer = setTimeout(() => fail(new Error(`sovcloud was not ready after ${READY_TIMEOUT_MS} ms:\n${head}`)), READY_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      const lines = (line + chunk.toString()).split('\n');
+      line = lines.pop() ?? '';
+      if (lines.some((l) => l.includes('sovcloud is ready'))) done();
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(new Error(`sovcloud exited (${signal ?? code}) before it was ready:\n${head}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      cloud.stdout.off('data', onData);
+      cloud.off('exit', onExit);
+    };
+    const done = () => {
+      cleanup();
+      resolve();
+    };
+    const fail = (err: Error) => {
+      cleanup();
+      cloud.kill('SIGTERM');
+      reject(err);
+    };
+    cloud.stdout.on('data', onData);
+    cloud.once('exit', onExit);
   });
-  return child;
+  return cloud;
 }
 
-/** A bare node:http server answering with the recorded bytes of the real response. */
-async function baseline(status: number, headers: Record<string, string>, body: string): Promise<{ server: Server; url: string }> {
+async function stopCloud(cloud: Cloud): Promise<string> {
+  if (cloud.exitCode !== null || cloud.signalCode !== null) return `already exited (${cloud.signalCode ?? cloud.exitCode})`;
+  const exited = new Promise<string>((resolve) => cloud.once('exit', (code, signal) => resolve(signal ?? String(code))));
+  const t0 = performance.now();
+  cloud.kill('SIGTERM');
+  const timer = setTimeout(() => cloud.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  const how = await exited;
+  clearTimeout(timer);
+  return `exit ${how} after ${(performance.now() - t0).toFixed(0)} ms`;
+}
+
+function adminPassword(stateDir: string): string {
+  const clouds = (parse(readFileSync(join(stateDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: { username: string; password: string } }> }).clouds;
+  const admin = Object.values(clouds).find((c) => c.auth.username === 'admin');
+  if (!admin) throw new Error(`no admin entry in ${stateDir}/clouds.yaml`);
+  return admin.auth.password;
+}
+
+async function record(url: string, init: RequestInit, expected: number): Promise<Recorded & { subjectToken: string | null }> {
+  const res = await fetch(url, init);
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status !== expected) throw new Error(`${init.method ?? 'GET'} ${url}: expected ${expected}, got ${res.status}: ${body.toString()}`);
+  return { status: res.status, body, subjectToken: res.headers.get('x-subject-token') };
+}
+
+/**
+ * A bare node:http server answering the token paths with the real server's recorded bytes: the
+ * floor any Node HTTP service on this machine pays, so the ratio shows what Keystone itself costs.
+ */
+async function startBaseline(issue: Recorded, validate: Recorded, subjectToken: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
+    // Read the whole request first, as the real server must before it can parse the JSON body.
     req.resume();
-    req.on('end', () => res.writeHead(status, headers).end(body));
+    req.on('end', () => {
+      const answer = req.url !== TOKENS_PATH ? undefined : req.method === 'POST' ? issue : req.method === 'GET' ? validate : undefined;
+      if (!answer) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': answer.body.length, 'X-Subject-Token': subjectToken });
+      res.end(answer.body);
+    });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
-function row(name: string, s: LoadResult, b: LoadResult): string {
-  const f = (n: number) => n.toFixed(1).padStart(9);
-  return `${name.padEnd(18)}${f(s.perSecond)}${f(b.perSecond)}${(s.perSecond / b.perSecond).toFixed(3).padStart(8)}${f(s.p50Ms)}${f(s.p99Ms)}${f(b.p50Ms)}${f(b.p99Ms)}`;
+async function measure(scenario: Scenario, sovcloudUrl: string, baselineUrl: string): Promise<Measured> {
+  const run = (url: string, durationMs: number) => load({ ...scenario.request, url, concurrency: CONCURRENCY, durationMs });
+  const warmUp = await run(sovcloudUrl, WARM_UP_MS);
+  const sovcloud = await run(sovcloudUrl, MEASURE_MS);
+  await run(baselineUrl, WARM_UP_MS);
+  const baseline = await run(baselineUrl, MEASURE_MS);
+  return { scenario: scenario.name, sovcloud, baseline, warmUpErrors: warmUp.errors };
 }
 
-/** Token issue and validation through the real HTTP stack, against a bare server in the same run. */
+function table(rows: Measured[]): string {
+  const header = ['scenario', 'sovcloud req/s', 'baseline req/s', 'ratio', 'sovcloud p50/p99 ms', 'baseline p50/p99 ms', 'sovcloud errors'];
+  const ms = (r: LoadResult) => `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`;
+  const cells = rows.map((m) => [
+    m.scenario,
+    m.sovcloud.perSecond.toFixed(1),
+    m.baseline.perSecond.toFixed(1),
+    (m.sovcloud.perSecond / m.baseline.perSecond).toFixed(4),
+    ms(m.sovcloud),
+    ms(m.baseline),
+    String(m.sovcloud.errors + m.warmUpErrors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** Keystone token validation and issue throughput of a real `sovcloud up`, against a bare node:http baseline. */
 export async function run(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sovcloud-bench-'));
   const port = await freePort();
-  const cloud = await startCloud(stateDir, port);
-  const servers: Server[] = [];
+  let cloud: Cloud | undefined;
+  let baseline: Server | undefined;
   try {
-    const password = (parse(readFileSync(join(stateDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: { password: string } }> })
-      .clouds['sovcloud-admin']!.auth.password;
-    const tokensUrl = `http://127.0.0.1:${port}/identity/v3/auth/tokens`;
-    const issueBody = JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
-      scope: { project: { name: 'admin', domain: { id: 'default' } } },
-    } });
+    cloud = await startCloud(stateDir, port, await freePort());
+    const sovcloudUrl = `http://127.0.0.1:${port}${TOKENS_PATH}`;
     const json = { 'Content-Type': 'application/json' };
-    const issued = await fetch(tokensUrl, { method: 'POST', headers: json, body: issueBody });
-    const token = issued.headers.get('x-subject-token')!;
-    const issuedText = await issued.text();
-    const auth = { 'X-Auth-Token': token, 'X-Subject-Token': token };
-    const validated = await fetch(tokensUrl, { headers: auth });
-    const validatedText = await validated.text();
-    if (issued.status !== 201 || validated.status !== 200) throw new Error(`setup failed: ${issued.status} ${validated.status}`);
+    const issueBody = JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword(stateDir) } } },
+        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+      },
+    });
+    const issued = await record(sovcloudUrl, { method: 'POST', headers: json, body: issueBody }, 201);
+    const token = issued.subjectToken;
+    if (!token) throw new Error('token issue answered without X-Subject-Token');
+    const validateHeaders = { 'X-Auth-Token': token, 'X-Subject-Token': token };
+    const validated = await record(sovcloudUrl, { headers: validateHeaders }, 200);
+    const bare = await startBaseline(issued, validated, token);
+    baseline = bare.server;
+    const baselineUrl = `http://127.0.0.1:${bare.port}${TOKENS_PATH}`;
+    console.log(`token benchmark: concurrency ${CONCURRENCY}, ${WARM_UP_MS} ms warm-up + ${MEASURE_MS} ms per target; ` +
+      `bodies ${issued.body.length} B (issue), ${validated.body.length} B (validate)`);
 
-    const scenarios = [
-      { name: 'token validate', method: 'GET', headers: auth, body: undefined, status: 200, text: validatedText, concurrency: 16, durationMs: 5000 },
-      // Issue is bound by the password hash (scrypt, by design), so fewer loops and a longer run.
-      { name: 'token issue', method: 'POST', headers: json, body: issueBody, status: 201, text: issuedText, concurrency: 4, durationMs: 6000 },
+    const scenarios: Scenario[] = [
+      { name: 'token validate', request: { method: 'GET', headers: validateHeaders } },
+      { name: 'token issue', request: { method: 'POST', headers: json, body: issueBody } },
     ];
-    console.log('scenario            sovcloud  baseline   ratio  p50(ms)  p99(ms) base p50 base p99');
-    let failures = 0;
-    for (const s of scenarios) {
-      const base = await baseline(s.status, { 'Content-Type': 'application/json', 'X-Subject-Token': token }, s.text);
-      servers.push(base.server);
-      const spec = { method: s.method, headers: s.headers, body: s.body, concurrency: s.concurrency };
-      await load({ ...spec, url: tokensUrl, durationMs: 1000 });
-      const measured = await load({ ...spec, url: tokensUrl, durationMs: s.durationMs });
-      const bare = await load({ ...spec, url: `${base.url}/identity/v3/auth/tokens`, durationMs: s.durationMs });
-      console.log(row(s.name, measured, bare));
-      failures += measured.errors;
-    }
-    if (failures > 0) throw new Error(`${failures} sovcloud requests failed during the benchmark; the numbers are void`);
+    const rows: Measured[] = [];
+    for (const s of scenarios) rows.push(await measure(s, sovcloudUrl, baselineUrl));
+    console.log(table(rows));
+
+    const failed = rows.filter((m) => m.sovcloud.errors + m.warmUpErrors > 0);
+    for (const m of failed) console.error(`${m.scenario}: sovcloud failures ${JSON.stringify(m.sovcloud.failures)} (+${m.warmUpErrors} in warm-up)`);
+    for (const m of rows.filter((r) => r.baseline.errors > 0)) console.error(`${m.scenario}: baseline failures ${JSON.stringify(m.baseline.failures)}`);
+    if (failed.length > 0) throw new Error('sovcloud answered some requests with errors; these numbers measure failures, not throughput');
   } finally {
-    for (const s of servers) s.close();
-    cloud.kill('SIGTERM');
-    await new Promise((r) => cloud.once('exit', r));
+    baseline?.close();
+    if (cloud) console.log(`sovcloud stopped: ${await stopCloud(cloud)}`);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
