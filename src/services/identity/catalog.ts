@@ -30,6 +30,7 @@ const toEndpoint = (e: EndpointTable): Endpoint => ({
 /** Regions, services and endpoints; the rendered catalog is cached for token issue. */
 export class Catalog {
   private cached?: CatalogEntry[];
+  private readonly filled = new Map<string, CatalogEntry[]>();
 
   constructor(private readonly d: IdentityDeps) {}
 
@@ -39,11 +40,19 @@ export class Catalog {
    * cannot be filled (no project scope) are left out.
    */
   async forProject(projectId: string | undefined): Promise<CatalogEntry[]> {
-    const fill = (url: string) => url.replace(/[%$]\((project_id|tenant_id)\)s/g, () => projectId ?? '\0');
-    return (await this.entries()).map((s) => ({
-      ...s,
-      endpoints: s.endpoints.map((e) => ({ ...e, url: fill(e.url) })).filter((e) => !e.url.includes('\0')),
-    }));
+    const key = projectId ?? '';
+    let filled = this.filled.get(key);
+    if (!filled) {
+      const fill = (url: string) => url.replace(/[%$]\((project_id|tenant_id)\)s/g, () => projectId ?? '\0');
+      filled = (await this.entries()).map((s) => ({
+        ...s,
+        endpoints: s.endpoints.map((e) => ({ ...e, url: fill(e.url) })).filter((e) => !e.url.includes('\0')),
+      }));
+      // Token validation renders the catalog on every call; keep one copy per project.
+      if (this.filled.size >= 10_000) this.filled.clear();
+      this.filled.set(key, filled);
+    }
+    return filled;
   }
 
   private async entries(): Promise<CatalogEntry[]> {
@@ -63,6 +72,7 @@ export class Catalog {
 
   private changed(): void {
     this.cached = undefined;
+    this.filled.clear();
   }
 
   // regions
