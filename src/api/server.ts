@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.ts';
 import type { Identity } from '../services/identity/index.ts';
+import type { ImageService } from '../services/image/index.ts';
 import { identityPlugin } from './identity/plugin.ts';
+import { imagePlugin } from './image/plugin.ts';
 
 export interface Services {
   identity: Identity;
+  image: ImageService;
 }
 
 /** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
@@ -20,5 +23,9 @@ export async function buildServer(config: Config, services: Services): Promise<F
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   await app.register(identityPlugin, { prefix: '/identity', identity: services.identity, config });
+  // The image plugin adds its own `application/octet-stream` parser, scoped to `/image`, that
+  // hands the unread request stream to the upload routes.
+  await app.register(imagePlugin, { prefix: '/image', image: services.image, identity: services.identity, config });
+  app.addHook('onClose', async () => services.image.data.idle());
   return app;
 }

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildServer } from '../api/server.ts';
+import { FileImageStore } from '../drivers/disk/file-image-store.ts';
 import type { Config } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/index.ts';
 import { loadPolicyOverrides } from '../platform/policy/file.ts';
 import { PolicyEngine } from '../platform/policy/engine.ts';
 import { bootstrapIdentity, REGION } from '../services/identity/bootstrap.ts';
 import { createIdentity } from '../services/identity/index.ts';
+import { createImageService } from '../services/image/index.ts';
 import { writeClientFiles } from './client-files.ts';
 
 /** The composition root: opens state, wires services, serves until SIGTERM/SIGINT. */
@@ -15,14 +17,19 @@ export async function up(config: Config): Promise<void> {
   const db = await openDatabase(join(config.stateDir, 'sovcloud.db'));
   const policy = new PolicyEngine();
   const identity = await createIdentity(db, config, policy);
+  // No platform logger exists yet; the console carries background-work reports until one does.
+  const image = createImageService(db, policy, new FileImageStore(join(config.stateDir, 'images')), console);
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));
 
   const fresh = await bootstrapIdentity(db);
   const identityUrl = `${config.publicUrl}/identity`;
   await identity.catalog.ensureService('identity', 'keystone', 'Keystone Identity Service', identityUrl, REGION);
+  await identity.catalog.ensureService('image', 'glance', 'Glance Image Service', `${config.publicUrl}/image`, REGION);
   writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
+  // Finish or undo what a crash interrupted before anyone can see half-written images.
+  await image.data.recover();
 
-  const app = await buildServer(config, { identity });
+  const app = await buildServer(config, { identity, image });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,10 +1,11 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import type { IdentityTables } from '../../services/identity/tables.ts';
+import type { ImageTables } from '../../services/image/tables.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Every service's tables, composed; services only touch their own. */
-export type Database = IdentityTables;
+export type Database = IdentityTables & ImageTables;
 
 export type Db = Kysely<Database>;
 
