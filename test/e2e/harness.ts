@@ -174,13 +174,15 @@ function runCli(cloud: string | AuthEnv, cloudsYaml: string, args: string[], ext
   }
   Object.assign(env, extraEnv);
   return new Promise((resolve, reject) => {
-    execFile('openstack', argv, { env, cwd: repoRoot, timeout: cliTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('openstack', argv, { env, cwd: repoRoot, timeout: cliTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(new Error(`${describeCall(cloud, args)} did not run: ${error.message}\n${stderr}`, { cause: error }));
         return;
       }
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
+    // A closed stdin, as in CI: commands like `image create` without --file would otherwise wait on it.
+    child.stdin?.end();
   });
 }
 
