@@ -12,6 +12,8 @@ export type RevocationEvent = Omit<RevocationEventTable, 'id'>;
  */
 export class RevocationList {
   private events: RevocationEvent[] = [];
+  /** The newest event's instant: tokens issued later must be stamped after it (see Tokens.issue). */
+  latest = 0;
   private readonly byAuditId = new Map<string, number>();
 
   constructor(private readonly db: Db, private readonly maxTokenAgeMs: number) {}
@@ -47,6 +49,7 @@ export class RevocationList {
   }
 
   private remember(e: RevocationEvent): void {
+    this.latest = Math.max(this.latest, e.issued_before);
     if (e.audit_id && !e.user_id && !e.project_id && !e.domain_id && !e.role_id && !e.application_credential_id) {
       this.byAuditId.set(e.audit_id, Math.max(this.byAuditId.get(e.audit_id) ?? 0, e.issued_before));
       return;

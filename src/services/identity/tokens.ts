@@ -60,7 +60,9 @@ export class Tokens {
       if (!['password', 'token', 'application_credential'].includes(m)) throw new Unauthorized(`Attempted to authenticate with an unsupported method: ${m}.`);
       if (!(req.identity as Record<string, unknown>)[m]) throw new BadRequest(`Invalid input for field identity/${m}: it is required by the method list.`);
     }
-    const now = Date.now();
+    // Events revoke tokens issued at or before their millisecond; a token issued right after a
+    // revocation (a new login after a password change) must not fall into the same one.
+    const now = Math.max(Date.now(), this.d.revocations.latest + 1);
     let expiresAt = now + this.d.config.tokenLifetimeSeconds * 1000;
     let auditIds = [auditId()];
     let user: UserTable | undefined;
