@@ -70,7 +70,9 @@ export class ApplicationCredentials {
     if (input.expires_at) {
       const d = parseTimestamp(input.expires_at);
       if (!d) throw new BadRequest(`Invalid input for field 'expires_at': '${input.expires_at}' is not a timestamp.`);
-      expiresAt = d.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+      // Keystone keeps microseconds and answers naive UTC; clients compare with what they sent.
+      const micros = (/\.(\d{1,6})/.exec(input.expires_at)?.[1] ?? '').padEnd(6, '0');
+      expiresAt = `${d.toISOString().slice(0, 19)}.${micros}`;
     }
     const roleIds = input.roles?.length ? await this.resolveRoles(input.roles, ctx.roles) : ctx.roles.map((r) => r.id);
     const secret = input.secret ?? randomSecret(48);
