@@ -1,13 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.ts';
+import type { BlockStorage } from '../services/block-storage/index.ts';
 import type { Identity } from '../services/identity/index.ts';
 import type { ImageService } from '../services/image/index.ts';
+import { blockStoragePlugin } from './block-storage/plugin.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { imagePlugin } from './image/plugin.ts';
 
 export interface Services {
   identity: Identity;
   image: ImageService;
+  blockStorage: BlockStorage;
 }
 
 /** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
@@ -27,5 +30,7 @@ export async function buildServer(config: Config, services: Services): Promise<F
   // hands the unread request stream to the upload routes.
   await app.register(imagePlugin, { prefix: '/image', image: services.image, identity: services.identity, config });
   app.addHook('onClose', async () => services.image.data.idle());
+  await app.register(blockStoragePlugin, { prefix: '/volume', storage: services.blockStorage, identity: services.identity, config });
+  app.addHook('onClose', async () => services.blockStorage.idle());
   return app;
 }

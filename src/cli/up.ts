@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildServer } from '../api/server.ts';
+import { FileBackupStore } from '../drivers/backup/file-backup-store.ts';
 import { FileImageStore } from '../drivers/disk/file-image-store.ts';
+import { QemuVolumeDriver } from '../drivers/volume/qemu-volume-driver.ts';
 import type { Config } from '../platform/config.ts';
+import { loadKey } from '../platform/crypto.ts';
 import { openDatabase } from '../platform/db/index.ts';
 import { loadPolicyOverrides } from '../platform/policy/file.ts';
 import { PolicyEngine } from '../platform/policy/engine.ts';
+import { createBlockStorage } from '../services/block-storage/index.ts';
 import { bootstrapIdentity, REGION } from '../services/identity/bootstrap.ts';
 import { createIdentity } from '../services/identity/index.ts';
 import { createImageService } from '../services/image/index.ts';
@@ -19,17 +23,29 @@ export async function up(config: Config): Promise<void> {
   const identity = await createIdentity(db, config, policy);
   // No platform logger exists yet; the console carries background-work reports until one does.
   const image = createImageService(db, policy, new FileImageStore(join(config.stateDir, 'images')), console);
+  const blockStorage = createBlockStorage(db, policy, {
+    driver: new QemuVolumeDriver(join(config.stateDir, 'volumes')),
+    backups: new FileBackupStore(join(config.stateDir, 'backups')),
+    volumeKey: loadKey(config.stateDir, 'volume'),
+    log: console,
+  });
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));
 
   const fresh = await bootstrapIdentity(db);
   const identityUrl = `${config.publicUrl}/identity`;
   await identity.catalog.ensureService('identity', 'keystone', 'Keystone Identity Service', identityUrl, REGION);
   await identity.catalog.ensureService('image', 'glance', 'Glance Image Service', `${config.publicUrl}/image`, REGION);
+  // Keystone fills `$(project_id)s` from the token's project (Catalog.forProject); clients that
+  // still look for the legacy `volumev3` type find the same endpoint (scs-0123 accepts either).
+  const volumeUrl = `${config.publicUrl}/volume/v3/$(project_id)s`;
+  await identity.catalog.ensureService('block-storage', 'cinderv3', 'Cinder Volume Service', volumeUrl, REGION);
+  await identity.catalog.ensureService('volumev3', 'cinderv3', 'Cinder Volume Service (legacy type)', volumeUrl, REGION);
   writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
   // Finish or undo what a crash interrupted before anyone can see half-written images.
   await image.data.recover();
+  await blockStorage.start();
 
-  const app = await buildServer(config, { identity, image });
+  const app = await buildServer(config, { identity, image, blockStorage });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,11 +1,12 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
+import type { BlockStorageTables } from '../../services/block-storage/tables.ts';
 import type { IdentityTables } from '../../services/identity/tables.ts';
 import type { ImageTables } from '../../services/image/tables.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Every service's tables, composed; services only touch their own. */
-export type Database = IdentityTables & ImageTables;
+export type Database = IdentityTables & ImageTables & BlockStorageTables;
 
 export type Db = Kysely<Database>;
 
