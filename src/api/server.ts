@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.ts';
 import type { BlockStorage } from '../services/block-storage/index.ts';
 import type { Identity } from '../services/identity/index.ts';
@@ -17,9 +17,9 @@ export interface Services {
 const BODY_LIMIT = 114_688;
 
 /** One listener for every OpenStack API, each a Fastify plugin at its catalog prefix. */
-export async function buildServer(config: Config, services: Services): Promise<FastifyInstance> {
+export async function buildServer(config: Config, services: Services, log: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    loggerInstance: log,
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // Reject, never coerce: `"enabled": "yes"` is a 400 in OpenStack, not `true`.

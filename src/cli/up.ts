@@ -6,6 +6,7 @@ import { FileImageStore } from '../drivers/disk/file-image-store.ts';
 import { QemuVolumeDriver } from '../drivers/volume/qemu-volume-driver.ts';
 import type { Config } from '../platform/config.ts';
 import { loadKey } from '../platform/crypto.ts';
+import { createLogger } from '../platform/log.ts';
 import { openDatabase } from '../platform/db/index.ts';
 import { loadPolicyOverrides } from '../platform/policy/file.ts';
 import { PolicyEngine } from '../platform/policy/engine.ts';
@@ -21,13 +22,13 @@ export async function up(config: Config): Promise<void> {
   const db = await openDatabase(join(config.stateDir, 'sovcloud.db'));
   const policy = new PolicyEngine();
   const identity = await createIdentity(db, config, policy);
-  // No platform logger exists yet; the console carries background-work reports until one does.
-  const image = createImageService(db, policy, new FileImageStore(join(config.stateDir, 'images')), console);
+  const log = createLogger(config.logLevel);
+  const image = createImageService(db, policy, new FileImageStore(join(config.stateDir, 'images')), log);
   const blockStorage = createBlockStorage(db, policy, {
     driver: new QemuVolumeDriver(join(config.stateDir, 'volumes')),
     backups: new FileBackupStore(join(config.stateDir, 'backups')),
     volumeKey: loadKey(config.stateDir, 'volume'),
-    log: console,
+    log,
   });
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));
 
@@ -45,7 +46,7 @@ export async function up(config: Config): Promise<void> {
   await image.data.recover();
   await blockStorage.start();
 
-  const app = await buildServer(config, { identity, image, blockStorage });
+  const app = await buildServer(config, { identity, image, blockStorage }, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -59,5 +60,5 @@ export async function up(config: Config): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.listen.host, port: config.listen.port });
-  console.log(`sovcloud is ready: API ${config.publicUrl}/ (identity ${identityUrl}/v3), credentials in ${config.stateDir}/clouds.yaml`);
+  console.log(`sovcloud is ready: API ${identityUrl}/v3 (OpenStack auth URL), credentials in ${config.stateDir}/clouds.yaml`);
 }

@@ -9,7 +9,6 @@ import SQLite from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { loadKey } from '../../src/platform/crypto.ts';
 import { startCloud, type Cloud } from './harness.ts';
-import { serverPid } from './server-pid.ts';
 
 // Cases run in file order and share the volumes they create (one CLI call costs 1-2 s of Python
 // start-up). A case that needs an object from an earlier one says so through `need`.
@@ -272,7 +271,7 @@ test('a server killed during a backup comes back with the backup in error, delet
   const b = await api('POST', `/volume/v3/${admin.project}/backups`, { token: admin.token, body: { backup: { volume_id: v.body.volume.id, name: 'killed' } } });
   assert.equal(b.status, 202, b.text);
   await waitFor('the first chunks', async () => ((await leftovers(join(backupsDir, b.body.backup.id))).length > 0 ? true : undefined));
-  process.kill(await serverPid(cloud.stateDir), 'SIGKILL');
+  await cloud.crash();
   await cloud.restart();
   Object.assign(admin, await login('admin', parseYaml(await readFile(cloud.cloudsYaml, 'utf8')).clouds['sovcloud-admin'].auth.password));
   const after = await api('GET', `/volume/v3/${admin.project}/backups/${b.body.backup.id}`, { token: admin.token });

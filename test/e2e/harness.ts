@@ -33,6 +33,8 @@ export interface Cloud {
   /** Asserts a non-zero exit code and returns stderr. */
   osFail(cloud: string | AuthEnv, args: string[], extraEnv?: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL, mid-whatever; `restart()` brings it back on the same state. */
+  crash(): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -134,6 +136,20 @@ class Server {
     }
   }
 
+  /** SIGKILL to the whole group, as a crash would: no shutdown code runs. */
+  async crash(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    process.off('exit', this.killOnExit);
+    this.stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      this.signal('SIGKILL');
+      await exited;
+    }
+    this.child = undefined;
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
@@ -224,6 +240,7 @@ export async function startCloud(): Promise<Cloud> {
       return r.stderr;
     },
     stop: () => server.stop(),
+    crash: () => server.crash(),
     async restart() {
       await server.stop();
       await server.start();

@@ -5,6 +5,7 @@ import { BadRequest } from '../../platform/errors.ts';
 import type { BlockStorage } from '../../services/block-storage/index.ts';
 import type { Identity } from '../../services/identity/index.ts';
 import { toWireError } from '../errors.ts';
+import { header } from '../http.ts';
 import { format, MAX_VERSION, MIN_VERSION, requestedVersion, type Version } from './microversion.ts';
 import { backupRoutes } from './routes-backups.ts';
 import { miscRoutes } from './routes-misc.ts';
@@ -96,7 +97,3 @@ export function truthy(v: boolean | string | undefined): boolean {
   return v === true || (typeof v === 'string' && ['true', '1', 'yes', 'on', 't', 'y'].includes(v.toLowerCase()));
 }
 
-export function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Identity } from '../../services/identity/index.ts';
 import { toWireError } from '../errors.ts';
+import { header } from '../http.ts';
 import { Links } from './render.ts';
 import { authRoutes } from './routes-auth.ts';
 import { catalogRoutes } from './routes-catalog.ts';
@@ -61,13 +62,4 @@ export async function identityPlugin(app: FastifyInstance, { identity, config }:
   roleRoutes(api);
   catalogRoutes(api);
   credentialRoutes(api);
-}
-
-export function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-export function noContent(reply: FastifyReply): FastifyReply {
-  return reply.code(204).send();
 }

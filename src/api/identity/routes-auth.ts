@@ -2,7 +2,8 @@ import type { AuthContext } from '../../platform/auth.ts';
 import { isoMicros } from '../../platform/time.ts';
 import type { AuthRequest, CatalogEntry, TokenPayload } from '../../services/identity/index.ts';
 import { flagParam, type Query } from '../query.ts';
-import { header, noContent, type IdentityApi } from './plugin.ts';
+import { header, noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 function tokenBody(p: TokenPayload, catalog: CatalogEntry[] | undefined): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { one, type Query } from '../query.ts';
-import { noContent, type IdentityApi } from './plugin.ts';
+import { noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 type Id = { id: string };

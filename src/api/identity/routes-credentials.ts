@@ -1,7 +1,8 @@
 import type { ApplicationCredentialInput } from '../../services/identity/application-credentials.ts';
 import type { Ec2Credential } from '../../services/identity/credentials.ts';
 import { one, type Query } from '../query.ts';
-import { noContent, type IdentityApi } from './plugin.ts';
+import { noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 type UserParams = { uid: string };

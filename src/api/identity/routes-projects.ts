@@ -1,7 +1,8 @@
 import type { DomainInput } from '../../services/identity/domains.ts';
 import type { ProjectInput } from '../../services/identity/projects.ts';
 import { flagParam, listParam, one, type Query } from '../query.ts';
-import { noContent, type IdentityApi } from './plugin.ts';
+import { noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 type Id = { id: string };

@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Grant, GrantTarget } from '../../services/identity/assignments.ts';
 import type { RoleInput } from '../../services/identity/roles.ts';
 import { flagParam, one, type Query } from '../query.ts';
-import { noContent, type IdentityApi } from './plugin.ts';
+import { noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 type Id = { id: string };

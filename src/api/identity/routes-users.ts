@@ -2,7 +2,8 @@ import { Unauthorized } from '../../platform/errors.ts';
 import type { GroupInput } from '../../services/identity/groups.ts';
 import type { UserInput } from '../../services/identity/users.ts';
 import { flagParam, one, type Query } from '../query.ts';
-import { header, noContent, type IdentityApi } from './plugin.ts';
+import { header, noContent } from '../http.ts';
+import type { IdentityApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
 type Id = { id: string };

@@ -5,7 +5,7 @@ import type { Identity } from '../../services/identity/index.ts';
 import { PATCH_MEDIA_TYPES, type ImageService } from '../../services/image/index.ts';
 import { toWireError } from '../errors.ts';
 // The header helpers are Keystone's plugin's; they belong in a shared module once one exists.
-import { header } from '../identity/plugin.ts';
+import { header } from '../http.ts';
 import { sendWebobError } from './render.ts';
 import { dataRoutes } from './routes-data.ts';
 import { imageRoutes } from './routes-images.ts';

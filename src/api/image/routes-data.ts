@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { UnsupportedMediaType } from '../../platform/errors.ts';
 import { IMPORT_METHODS, type ImportRequest } from '../../services/image/index.ts';
-import { noContent } from '../identity/plugin.ts';
+import { noContent } from '../http.ts';
 import { mediaType, type ImageApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 

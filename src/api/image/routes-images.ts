@@ -1,6 +1,6 @@
 import { BadRequest, UnsupportedMediaType } from '../../platform/errors.ts';
 import { IMPORT_METHODS, parsePatch, PATCH_MEDIA_TYPES, type Query } from '../../services/image/index.ts';
-import { noContent } from '../identity/plugin.ts';
+import { noContent } from '../http.ts';
 import { mediaType, type ImageApi } from './plugin.ts';
 import { renderImage } from './render.ts';
 import * as schemas from './schemas.ts';

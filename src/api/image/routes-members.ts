@@ -1,4 +1,4 @@
-import { noContent } from '../identity/plugin.ts';
+import { noContent } from '../http.ts';
 import type { ImageApi } from './plugin.ts';
 import { renderMember } from './render.ts';
 import * as schemas from './schemas.ts';

@@ -1,3 +1,4 @@
+import type { Logger } from '../../platform/log.ts';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { SealingKey } from '../../platform/crypto.ts';
 import type { Db } from '../../platform/db/index.ts';
@@ -8,11 +9,7 @@ import type { Worker } from './controller.ts';
 import type { VolumeDriver, VolumeSpec } from './driver.ts';
 import type { VolumeTable } from './tables.ts';
 
-/** Where background work reports what no request is waiting for. */
-export interface Logger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { Logger } from '../../platform/log.ts';
 
 /** What every block-storage module is built from; wired once in index.ts. */
 export interface BlockStorageDeps {

@@ -1,3 +1,4 @@
+import type { Logger } from '../../platform/log.ts';
 import type { AuthContext } from '../../platform/auth.ts';
 import { Forbidden, NotFound } from '../../platform/errors.ts';
 import type { PolicyEngine, Target } from '../../platform/policy/engine.ts';
@@ -5,11 +6,7 @@ import type { ImageDataStore } from './data-store.ts';
 import type { Image } from './model.ts';
 import type { ImageStore } from './store.ts';
 
-/** Where background work (imports, recovery) reports what no request is waiting for. */
-export interface Logger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { Logger } from '../../platform/log.ts';
 
 /** What every image module is built from; wired once in index.ts. */
 export interface ImageDeps {

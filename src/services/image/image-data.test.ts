@@ -16,7 +16,7 @@ import { createImageService, type ImageService } from './index.ts';
 let dir: string;
 let db: Db;
 let svc: ImageService;
-const quiet = { info: () => {}, error: () => {} };
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 function caller(project: string, roles: string[]): AuthContext {
   const user = { id: `u-${project}`, name: project, domain: { id: 'default', name: 'Default' } };
