@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { loadKey } from '../../src/platform/crypto.ts';
-import { startCloud, type Cloud } from './harness.ts';
+import { http, startCloud, type ApiResponse, type Cloud } from './harness.ts';
 
 // Cases run in file order and share the volumes they create (one CLI call costs 1-2 s of Python
 // start-up). A case that needs an object from an earlier one says so through `need`.
@@ -25,19 +25,11 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-interface ApiResponse { status: number; body: any; text: string; headers: Headers }
-
-async function api(method: string, path: string, o: { token?: string; body?: unknown; version?: string } = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+function api(method: string, path: string, o: { token?: string; body?: unknown; version?: string } = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = {};
   if (o.token) headers['X-Auth-Token'] = o.token;
   if (o.version) headers['OpenStack-API-Version'] = `volume ${o.version}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${cloud.url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
-  const text = await res.text();
-  let body: any;
-  try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
-  assert.ok(res.status < 500, `${method} ${path} answered ${res.status}: ${text.slice(0, 2000)}`);
-  return { status: res.status, body, text, headers: res.headers };
+  return http(`${cloud.url}${path}`, method, { headers, body: o.body });
 }
 
 async function login(user: string, password: string): Promise<{ token: string; project: string }> {

@@ -22,6 +22,33 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface ApiResponse {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * Plain HTTP to the cloud for what the CLI cannot express. Every answer, wanted or not, must be
+ * below 500: a 5xx is always a defect.
+ */
+export async function http(url: string, method: string, o: { headers?: Record<string, string>; body?: unknown; rawBody?: string } = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...o.headers };
+  const payload = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+  if (payload !== undefined) headers['Content-Type'] ??= 'application/json';
+  const res = await fetch(url, { method, headers, body: payload, redirect: 'manual' });
+  const text = await res.text();
+  let body: any;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  assert.ok(res.status < 500, `${method} ${url} answered ${res.status}: ${text.slice(0, 2000)}`);
+  return { status: res.status, body, text, headers: res.headers };
+}
+
 export interface Cloud {
   url: string;
   stateDir: string;

@@ -3,20 +3,13 @@ import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { startCloud, type AuthEnv, type Cloud } from './harness.ts';
+import { http, startCloud, type ApiResponse, type AuthEnv, type Cloud } from './harness.ts';
 
 // Cases run in file order and share the objects they create, so one CLI call (~1-2 s of Python
 // start-up each) serves several assertions. A case that needs an object from an earlier one says so.
 
 interface Row {
   [column: string]: unknown;
-}
-
-interface ApiResponse {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
 }
 
 let cloud: Cloud;
@@ -72,8 +65,8 @@ function appCredAuth(id: string, secret: string): AuthEnv {
   };
 }
 
-/** Plain HTTP against the identity API; every answer, wanted or not, must be below 500. */
-async function api(
+/** Plain HTTP against the identity API. */
+function api(
   method: string,
   path: string,
   options: { token?: string; subject?: string; body?: unknown; rawBody?: string } = {},
@@ -81,18 +74,7 @@ async function api(
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers['X-Auth-Token'] = options.token;
   if (options.subject !== undefined) headers['X-Subject-Token'] = options.subject;
-  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  if (payload !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${authUrl}${path}`, { method, headers, body: payload });
-  const text = await res.text();
-  let body: any;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  assert.ok(res.status < 500, `${method} ${path} answered ${res.status}: ${text.slice(0, 2000)}`);
-  return { status: res.status, body, text, headers: res.headers };
+  return http(`${authUrl}${path}`, method, { headers, body: options.body, rawBody: options.rawBody });
 }
 
 function passwordAuthBody(user: Record<string, unknown>, password: string, scope?: Record<string, unknown>): unknown {

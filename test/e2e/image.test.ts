@@ -8,17 +8,10 @@ import { request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { startCloud, type AuthEnv, type Cloud } from './harness.ts';
+import { http, startCloud, type ApiResponse, type AuthEnv, type Cloud } from './harness.ts';
 
 // Cases run in file order and share what they create (one CLI call costs 1-2 s of Python start-up).
 // A case that needs an object from an earlier one says so through `need`.
-
-interface ApiResponse {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
 
 let cloud: Cloud;
 let work: string;
@@ -38,24 +31,10 @@ function need<T>(value: T | undefined, what: string): T {
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 
-async function api(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = { Accept: 'application/json', ...o.headers };
+function api(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...o.headers };
   if (o.token !== undefined) headers['X-Auth-Token'] = o.token;
-  let payload: string | undefined;
-  if (o.body !== undefined) {
-    payload = JSON.stringify(o.body);
-    headers['Content-Type'] ??= 'application/json';
-  }
-  const res = await fetch(`${cloud.url}${path}`, { method, headers, body: payload, redirect: 'manual' });
-  const text = await res.text();
-  let body: any;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  assert.ok(res.status < 500, `${method} ${path} answered ${res.status}: ${text.slice(0, 2000)}`);
-  return { status: res.status, body, text, headers: res.headers };
+  return http(`${cloud.url}${path}`, method, { headers, body: o.body });
 }
 
 async function issueToken(user: string, password: string, project: string): Promise<string> {
