@@ -1,7 +1,9 @@
+import * as backup from './backup.ts';
+import * as image from './image.ts';
 import * as token from './token.ts';
 
 /** Each benchmark module exports `run()`, which prints its results and throws when they are void. */
-const benchmarks: { run(): Promise<void> }[] = [token];
+const benchmarks: { run(): Promise<void> }[] = [token, image, backup];
 
 for (const bench of benchmarks) {
   try {

@@ -1,23 +1,13 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import type { AddressInfo } from 'node:net';
+import { adminAuthBody, launchCloud, type Cloud } from './cloud.ts';
 import { load, type LoadOptions, type LoadResult } from './http-load.ts';
+import { formatTable } from './tools.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKENS_PATH = '/identity/v3/auth/tokens';
 const CONCURRENCY = 16;
 const WARM_UP_MS = 1000;
 const MEASURE_MS = 5000;
-const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 10_000;
-
-type Cloud = ChildProcessByStdio<null, Readable, Readable>;
 
 /** A recorded answer of the real server, replayed byte for byte by the baseline. */
 interface Recorded {
@@ -35,75 +25,6 @@ interface Measured {
   sovcloud: LoadResult;
   baseline: LoadResult;
   warmUpErrors: number;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** Runs `./sovcloud up` the way a user does and resolves once it prints its ready line. */
-async function startCloud(stateDir: string, port: number, objectPort: number): Promise<Cloud> {
-  const cloud = spawn('./sovcloud', ['up', '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`, '--object-listen', `127.0.0.1:${objectPort}`], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Keep only the head of the output for diagnostics; the request log must still be drained or the
-  // server would block writing to a full pipe and the benchmark would measure our reading speed.
-  let head = '';
-  const keep = (chunk: Buffer) => {
-    if (head.length < 64 * 1024) head += chunk.toString();
-  };
-  cloud.stdout.on('data', keep);
-  cloud.stderr.on('data', keep);
-  await new Promise<void>((resolve, reject) => {
-    let line = '';
-    const timer = setTimeout(() => fail(new Error(`sovcloud was not ready after ${READY_TIMEOUT_MS} ms:\n${head}`)), READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      const lines = (line + chunk.toString()).split('\n');
-      line = lines.pop() ?? '';
-      if (lines.some((l) => l.includes('sovcloud is ready'))) done();
-    };
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`sovcloud exited (${signal ?? code}) before it was ready:\n${head}`));
-    const cleanup = () => {
-      clearTimeout(timer);
-      cloud.stdout.off('data', onData);
-      cloud.off('exit', onExit);
-    };
-    const done = () => {
-      cleanup();
-      resolve();
-    };
-    const fail = (err: Error) => {
-      cleanup();
-      cloud.kill('SIGTERM');
-      reject(err);
-    };
-    cloud.stdout.on('data', onData);
-    cloud.once('exit', onExit);
-  });
-  return cloud;
-}
-
-async function stopCloud(cloud: Cloud): Promise<string> {
-  if (cloud.exitCode !== null || cloud.signalCode !== null) return `already exited (${cloud.signalCode ?? cloud.exitCode})`;
-  const exited = new Promise<string>((resolve) => cloud.once('exit', (code, signal) => resolve(signal ?? String(code))));
-  const t0 = performance.now();
-  cloud.kill('SIGTERM');
-  const timer = setTimeout(() => cloud.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  const how = await exited;
-  clearTimeout(timer);
-  return `exit ${how} after ${(performance.now() - t0).toFixed(0)} ms`;
-}
-
-function adminPassword(stateDir: string): string {
-  const clouds = (parse(readFileSync(join(stateDir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: { username: string; password: string } }> }).clouds;
-  const admin = Object.values(clouds).find((c) => c.auth.username === 'admin');
-  if (!admin) throw new Error(`no admin entry in ${stateDir}/clouds.yaml`);
-  return admin.auth.password;
 }
 
 async function record(url: string, init: RequestInit, expected: number): Promise<Recorded & { subjectToken: string | null }> {
@@ -156,27 +77,17 @@ function table(rows: Measured[]): string {
     ms(m.baseline),
     String(m.sovcloud.errors + m.warmUpErrors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+  return formatTable(header, cells);
 }
 
 /** Keystone token validation and issue throughput of a real `sovcloud up`, against a bare node:http baseline. */
 export async function run(): Promise<void> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'sovcloud-bench-'));
-  const port = await freePort();
-  let cloud: Cloud | undefined;
+  const cloud: Cloud = await launchCloud();
   let baseline: Server | undefined;
   try {
-    cloud = await startCloud(stateDir, port, await freePort());
-    const sovcloudUrl = `http://127.0.0.1:${port}${TOKENS_PATH}`;
+    const sovcloudUrl = `${cloud.base}${TOKENS_PATH}`;
     const json = { 'Content-Type': 'application/json' };
-    const issueBody = JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword(stateDir) } } },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    });
+    const issueBody = adminAuthBody(cloud.stateDir);
     const issued = await record(sovcloudUrl, { method: 'POST', headers: json, body: issueBody }, 201);
     const token = issued.subjectToken;
     if (!token) throw new Error('token issue answered without X-Subject-Token');
@@ -202,7 +113,6 @@ export async function run(): Promise<void> {
     if (failed.length > 0) throw new Error('sovcloud answered some requests with errors; these numbers measure failures, not throughput');
   } finally {
     baseline?.close();
-    if (cloud) console.log(`sovcloud stopped: ${await stopCloud(cloud)}`);
-    rmSync(stateDir, { recursive: true, force: true });
+    console.log(`sovcloud stopped: ${await cloud.close()}`);
   }
 }
