@@ -15,6 +15,7 @@ import { bootstrapIdentity, REGION } from '../services/identity/bootstrap.ts';
 import { createIdentity } from '../services/identity/index.ts';
 import { createImageService } from '../services/image/index.ts';
 import { writeClientFiles } from './client-files.ts';
+import { imageSource } from './image-source.ts';
 
 /** The composition root: opens state, wires services, serves until SIGTERM/SIGINT. */
 export async function up(config: Config): Promise<void> {
@@ -28,6 +29,7 @@ export async function up(config: Config): Promise<void> {
     driver: new QemuVolumeDriver(join(config.stateDir, 'volumes')),
     backups: new FileBackupStore(join(config.stateDir, 'backups')),
     volumeKey: loadKey(config.stateDir, 'volume'),
+    images: imageSource(image),
     log,
   });
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -200,6 +201,62 @@ test('backup (full and incremental), restore to a new and to an existing volume,
   await settle('volumes', restored, ['available']);
   const head = execFileSync('qemu-io', ['-f', 'raw', '-c', 'read -P 0x5a 0 1M', '-c', 'read -P 0 200M 64k', file(restored)]).toString();
   assert.doesNotMatch(head, /Pattern verification failed/);
+});
+
+test('volume from a qcow2 image (plain and LUKS): downloading, then available, bootable, with volume_image_metadata', async () => {
+  const work = await mkdtemp(join(tmpdir(), 'sovcloud-bs-img-'));
+  const qcow2 = join(work, 'disk.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '64M']);
+  execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x6b 0 1M', qcow2], { stdio: 'ignore' });
+  const image = await cloud.osJson('sovcloud-admin', ['image', 'create', '--private', '--file', qcow2, '--disk-format', 'qcow2', '--container-format', 'bare',
+    '--property', 'os_distro=sovtest', 'bs-qcow2']);
+
+  const v = await cloud.osJson('sovcloud-admin', ['volume', 'create', '--image', image.id, '--size', '1', 'fromimg']);
+  assert.ok(['creating', 'downloading'].includes(v.status), v.status);
+  await settle('volumes', v.id, ['available']);
+  const shown = (await api('GET', `/volume/v3/${admin.project}/volumes/${v.id}`, { token: admin.token })).body.volume;
+  assert.equal(shown.bootable, 'true');
+  assert.equal(shown.volume_image_metadata.image_id, image.id);
+  assert.equal(shown.volume_image_metadata.image_name, 'bs-qcow2');
+  assert.equal(shown.volume_image_metadata.disk_format, 'qcow2');
+  assert.equal(shown.volume_image_metadata.min_disk, '0');
+  assert.equal(shown.volume_image_metadata.os_distro, 'sovtest');
+  assert.equal(shown.volume_image_metadata.checksum, createHash('md5').update(await readFile(qcow2)).digest('hex'));
+  const detail = await api('GET', `/volume/v3/${admin.project}/volumes/detail?bootable=true`, { token: admin.token });
+  assert.ok(detail.body.volumes.some((x: any) => x.id === v.id && x.volume_image_metadata?.image_id === image.id));
+  const action = await api('POST', `/volume/v3/${admin.project}/volumes/${v.id}/action`, { token: admin.token, body: { 'os-show_image_metadata': null } });
+  assert.equal(action.status, 200, action.text);
+  assert.equal(action.body.metadata.image_id, image.id);
+  assert.equal(execFileSync('qemu-img', ['info', '--output=json', file(v.id)]).toString().includes('"virtual-size": 1073741824'), true);
+  const head = execFileSync('qemu-io', ['-f', 'raw', '-c', 'read -P 0x6b 0 1M', '-c', 'read -P 0 1M 1M', file(v.id)]).toString();
+  assert.doesNotMatch(head, /Pattern verification failed/);
+
+  // LUKS: the image is converted into the encrypted file with the volume's own key.
+  const enc = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, body: { volume: { imageRef: image.id, size: 1, volume_type: 'LUKS', name: 'fromimg-enc' } } });
+  assert.equal(enc.status, 202, enc.text);
+  await settle('volumes', enc.body.volume.id, ['available']);
+  assert.match(execFileSync('qemu-img', ['info', file(enc.body.volume.id)]).toString(), /file format: luks/);
+  const db = new SQLite(join(cloud.stateDir, 'sovcloud.db'), { readonly: true });
+  const sealed = (db.prepare('select encryption_key from volumes where id = ?').get(enc.body.volume.id) as { encryption_key: string }).encryption_key;
+  db.close();
+  await writeFile(join(work, 'secret'), loadKey(cloud.stateDir, 'volume').open(Buffer.from(sealed, 'base64'), Buffer.from(enc.body.volume.id))!, { mode: 0o600 });
+  const opts = `driver=luks,key-secret=s0,file.filename=${file(enc.body.volume.id)}`;
+  const encHead = execFileSync('qemu-io', ['--object', `secret,id=s0,file=${join(work, 'secret')}`, '--image-opts', opts, '-c', 'read -P 0x6b 0 1M']).toString();
+  assert.doesNotMatch(encHead, /Pattern verification failed/);
+  assert.equal((await readFile(file(enc.body.volume.id))).includes(Buffer.alloc(4096, 0x6b)), false, 'the file on disk holds no plaintext');
+  await rm(work, { recursive: true, force: true });
+
+  // Too small for the image's min_disk: Cinder's 400, before any volume exists.
+  await cloud.os('sovcloud-admin', ['image', 'set', '--min-disk', '2', image.id]);
+  const small = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, body: { volume: { imageRef: image.id, size: 1 } } });
+  assert.equal(small.status, 400);
+  assert.equal(small.body.badRequest.message, 'Invalid input received: Volume size 1GB cannot be smaller than the image minDisk size 2GB.');
+  // Another project's private image does not exist for demo.
+  const foreign = await api('POST', `/volume/v3/${demo.project}/volumes`, { token: demo.token, body: { volume: { imageRef: image.id, size: 2 } } });
+  assert.equal(foreign.status, 400);
+  assert.equal(foreign.body.badRequest.message, 'Invalid image identifier or unable to access requested image.');
+  const demoVolumes = await api('GET', `/volume/v3/${demo.project}/volumes`, { token: demo.token });
+  assert.equal(demoVolumes.body.volumes.length, 0);
 });
 
 test('demo sees nothing of admin volumes, snapshots and backups and gets itemNotFound on their ids', async () => {

@@ -120,6 +120,23 @@ export function volumeRoutes({ app, storage, links, auth, version }: BlockStorag
       case 'os-update_readonly_flag':
         await volumes.changeMetadata(ctx, id, (m) => ({ ...m, readonly: String(Boolean(arg?.readonly)) }));
         return reply.code(202).send();
+      case 'os-show_image_metadata':
+        return reply.code(200).send({ metadata: await volumes.imageMetadata(ctx, id) });
+      case 'os-set_image_metadata': {
+        const add = arg?.metadata;
+        if (typeof add !== 'object' || add === null || Object.values(add).some((x) => typeof x !== 'string')) throw new BadRequest('Malformed request body: metadata must be a map of strings.');
+        return reply.code(200).send({ metadata: await volumes.changeImageMetadata(ctx, id, 'set', (m) => ({ ...m, ...(add as Record<string, string>) })) });
+      }
+      case 'os-unset_image_metadata': {
+        const key = arg?.key;
+        if (typeof key !== 'string') throw new BadRequest('Malformed request body: key must be a string.');
+        await volumes.changeImageMetadata(ctx, id, 'remove', (m) => {
+          if (!(key in m)) throw new NotFound('Metadata item was not found.');
+          const { [key]: _gone, ...rest } = m;
+          return rest;
+        });
+        return reply.code(200).send();
+      }
       default:
         throw new BadRequest(`There is no such action: ${action}`);
     }

@@ -47,6 +47,8 @@ export function volumeDetail(v: Volume, links: Links, ver: Version, admin: boole
     links: links.of(v.project_id, 'volumes', v.id), multiattach: false, replication_status: null, consistencygroup_id: null,
     migration_status: null,
   };
+  // Cinder's os-vol-image-meta extension shows the field only on volumes that have some.
+  if (v.image_metadata !== null && Object.keys(v.image_metadata).length > 0) out.volume_image_metadata = v.image_metadata;
   if (admin) Object.assign(out, { 'os-vol-host-attr:host': 'sovcloud@file#file', 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null });
   if (atLeast(ver, '3.13')) out.group_id = null;
   if (atLeast(ver, '3.21') && admin) out.provider_id = null;

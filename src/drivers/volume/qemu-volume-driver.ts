@@ -1,13 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VolumeDriver, VolumeSpec } from '../../services/block-storage/driver.ts';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VolumeBackendError, type VolumeDriver, type VolumeSpec } from '../../services/block-storage/driver.ts';
 import { luksOpts, run, SECRET_OBJECT } from './qemu.ts';
 
 const GiB = 1024 ** 3;
 const TMP_PREFIX = '.tmp-';
 const ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const NAME = new RegExp(`^(volume|snapshot)-(${ID})$`);
+/** Glance disk formats as qemu names them (Cinder's `fixup_disk_format`); the rest qemu cannot read. */
+const QEMU_FORMATS: Record<string, string> = { raw: 'raw', iso: 'raw', ami: 'raw', qcow2: 'qcow2', vmdk: 'vmdk', vdi: 'vdi', vhd: 'vpc', vhdx: 'vhdx', ploop: 'parallels' };
+
+interface ImageInfo {
+  'virtual-size': number;
+  'backing-filename'?: string;
+  'format-specific'?: { data?: { 'data-file'?: string } };
+}
 
 /**
  * Volumes as files under one directory: plain volumes are sparse raw files, encrypted ones LUKS
@@ -23,8 +34,7 @@ export class QemuVolumeDriver implements VolumeDriver {
   async create(v: VolumeSpec): Promise<void> {
     await this.build(this.volumePath(v.id), async (tmp) => {
       if (v.passphrase) {
-        // The passphrase is 256 random bits, so PBKDF stretching adds nothing but start-up time.
-        await run('qemu-img', ['create', '-q', '--object', SECRET_OBJECT, '-f', 'luks', '-o', 'key-secret=sec0,iter-time=10', tmp, `${v.sizeGiB}G`], v.passphrase);
+        await this.createLuks(tmp, v.sizeGiB, v.passphrase);
       } else {
         await run('qemu-img', ['create', '-q', '-f', 'raw', tmp, `${v.sizeGiB}G`]);
       }
@@ -37,6 +47,30 @@ export class QemuVolumeDriver implements VolumeDriver {
 
   async clone(v: VolumeSpec, sourceId: string): Promise<void> {
     await this.copyAndGrow(this.volumePath(sourceId), v);
+  }
+
+  async importImage(v: VolumeSpec, image: Readable, diskFormat: string): Promise<void> {
+    const format = QEMU_FORMATS[diskFormat];
+    // qemu-img seeks in its input (qcow2 tables), so the stream lands in a file first; a crash
+    // leaves it as a temporary that removeTemporaries collects.
+    const spool = await this.tmpPath();
+    try {
+      if (format === undefined) throw new VolumeBackendError(`Image disk format ${diskFormat} cannot be converted to a volume.`);
+      await pipeline(image, createWriteStream(spool, { mode: 0o600 }));
+      await checkImage(spool, format, v.sizeGiB);
+      await this.build(this.volumePath(v.id), async (tmp) => {
+        if (v.passphrase) {
+          await this.createLuks(tmp, v.sizeGiB, v.passphrase);
+          await run('qemu-img', ['convert', '-n', '--object', SECRET_OBJECT, '-f', format, spool, '--target-image-opts', luksOpts(tmp)], v.passphrase);
+        } else {
+          await run('qemu-img', ['convert', '-q', '-f', format, '-O', 'raw', spool, tmp]);
+          await this.resize(tmp, v);
+        }
+      });
+    } finally {
+      image.destroy();
+      await rm(spool, { force: true });
+    }
   }
 
   async extend(v: VolumeSpec): Promise<void> {
@@ -127,6 +161,11 @@ export class QemuVolumeDriver implements VolumeDriver {
     }
   }
 
+  private async createLuks(file: string, sizeGiB: number, passphrase: Buffer): Promise<void> {
+    // The passphrase is 256 random bits, so PBKDF stretching adds nothing but start-up time.
+    await run('qemu-img', ['create', '-q', '--object', SECRET_OBJECT, '-f', 'luks', '-o', 'key-secret=sec0,iter-time=10', file, `${sizeGiB}G`], passphrase);
+  }
+
   /** Builds a file under a temporary name and renames it into place only when `make` succeeded. */
   private async build(target: string, make: (tmp: string) => Promise<void>): Promise<void> {
     const tmp = await this.tmpPath();
@@ -160,6 +199,20 @@ export class QemuVolumeDriver implements VolumeDriver {
       await run('qemu-img', ['resize', '-q', '-f', 'raw', file, size]);
     }
   }
+}
+
+/**
+ * Refuses image data qemu does not read as `format`, data that would make qemu open other files
+ * (a backing file or an external data file could be any file of this host), and data larger than
+ * the volume, with Cinder's words for the last.
+ */
+async function checkImage(file: string, format: string, sizeGiB: number): Promise<void> {
+  const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-f', format, file])) as ImageInfo;
+  if (info['backing-filename'] !== undefined || info['format-specific']?.data?.['data-file'] !== undefined) {
+    throw new VolumeBackendError('Image refers to other files (a backing or data file) and cannot be converted to a volume.');
+  }
+  const needGiB = Math.ceil(info['virtual-size'] / GiB);
+  if (needGiB > sizeGiB) throw new VolumeBackendError(`Image virtual size is ${needGiB}GB and doesn't fit in a volume of size ${sizeGiB}GB.`);
 }
 
 /** A sparse byte copy: holes stay holes, a LUKS header and its key slots come along unchanged. */

@@ -49,7 +49,7 @@ const INTERRUPTED = 'Interrupted by a restart of the block storage service.';
 export async function recover(d: BlockStorageDeps, redo: { deleteVolume(id: string): Promise<void>; deleteSnapshot(id: string): Promise<void>; deleteBackup(id: string): Promise<void> }): Promise<void> {
   const now = nowIso();
   const db = d.db;
-  await db.updateTable('volumes').set({ status: 'error', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'creating').execute();
+  await db.updateTable('volumes').set({ status: 'error', fault: INTERRUPTED, updated_at: now }).where('status', 'in', ['creating', 'downloading']).execute();
   await db.updateTable('volumes').set({ status: 'error_extending', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'extending').execute();
   await db.updateTable('volumes').set({ status: 'error_restoring', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'restoring-backup').execute();
   // A backup only reads its volume, so the volume is as good as before.

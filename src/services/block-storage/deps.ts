@@ -7,6 +7,7 @@ import type { PolicyEngine, Target } from '../../platform/policy/engine.ts';
 import type { BackupStore } from './backup-store.ts';
 import type { Worker } from './controller.ts';
 import type { VolumeDriver, VolumeSpec } from './driver.ts';
+import type { ImageSource } from './image-source.ts';
 import type { VolumeTable } from './tables.ts';
 
 export type { Logger } from '../../platform/log.ts';
@@ -19,6 +20,8 @@ export interface BlockStorageDeps {
   backups: BackupStore;
   /** Wraps each encrypted volume's passphrase; the master key lives in `<stateDir>/keys/`. */
   volumeKey: SealingKey;
+  /** The image service as far as volumes from images need it. */
+  images: ImageSource;
   worker: Worker;
   log: Logger;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { SovError } from '../../platform/errors.ts';
 
 /**
@@ -21,6 +22,15 @@ export interface VolumeDriver {
    * encrypted snapshot yields a volume with the same passphrase (`volume.passphrase` must be it).
    */
   createFromSnapshot(volume: VolumeSpec, snapshotId: string): Promise<void>;
+
+  /**
+   * Afterwards the volume exists holding the guest-visible data of `image`, read as Glance's
+   * `diskFormat` (never probed), zero-padded to `sizeGiB` and encrypted if the volume is. The
+   * stream is read to its end or destroyed; whatever the driver spooled it to is gone afterwards,
+   * whether the import succeeded or not. Throws `VolumeBackendError`, leaving no volume, when the
+   * data is not in that format, refers to other files, or does not fit in `sizeGiB`.
+   */
+  importImage(volume: VolumeSpec, image: Readable, diskFormat: string): Promise<void>;
 
   /** Afterwards the volume is an independent copy of `sourceId`, grown to `sizeGiB` when larger. */
   clone(volume: VolumeSpec, sourceId: string, source: VolumeSpec): Promise<void>;

@@ -8,6 +8,7 @@ import { Backups } from './backups.ts';
 import { recover, Worker } from './controller.ts';
 import { isAdmin, type BlockStorageDeps, type Logger } from './deps.ts';
 import type { VolumeDriver } from './driver.ts';
+import type { ImageSource } from './image-source.ts';
 import { blockStoragePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
 import { Snapshots } from './snapshots.ts';
@@ -20,6 +21,7 @@ export type { Backup, BackupCreate } from './backups.ts';
 export type { Logger } from './deps.ts';
 export { AVAILABILITY_ZONE } from './deps.ts';
 export type { VolumeDriver, VolumeSpec } from './driver.ts';
+export type { ImageDescription, ImageSource } from './image-source.ts';
 export { QUOTA_DEFAULTS } from './quotas.ts';
 export type { Snapshot, SnapshotCreate } from './snapshots.ts';
 export type { Encryption, VolumeType, VolumeTypeInput } from './types.ts';
@@ -45,13 +47,14 @@ export interface BlockStorageOptions {
   driver: VolumeDriver;
   backups: BackupStore;
   volumeKey: SealingKey;
+  images: ImageSource;
   log: Logger;
 }
 
 export function createBlockStorage(db: Db, policy: PolicyEngine, o: BlockStorageOptions): BlockStorage {
   policy.registerDefaults(blockStoragePolicies());
   const worker = new Worker(o.log);
-  const d: BlockStorageDeps = { db, policy, driver: o.driver, backups: o.backups, volumeKey: o.volumeKey, worker, log: o.log };
+  const d: BlockStorageDeps = { db, policy, driver: o.driver, backups: o.backups, volumeKey: o.volumeKey, images: o.images, worker, log: o.log };
   const types = new VolumeTypes(d);
   const quotas = new Quotas(d);
   const volumes = new Volumes(d, types, quotas);

@@ -36,6 +36,8 @@ export interface VolumeTable {
   encryption_key: string | null;
   /** Why the last background step failed; cleared when a step succeeds. */
   fault: string | null;
+  /** JSON object of strings: what the volume keeps of the image it was made from (Cinder's volume_glance_metadata). */
+  image_metadata: string | null;
   created_at: string;
   updated_at: string | null;
 }

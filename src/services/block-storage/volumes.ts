@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthContext } from '../../platform/auth.ts';
 import { bool } from '../../platform/db/index.ts';
-import { BadRequest, NotFound } from '../../platform/errors.ts';
+import { BadRequest, Conflict, NotFound } from '../../platform/errors.ts';
 import { uuid } from '../../platform/ids.ts';
 import type { Page } from '../../platform/pagination.ts';
 import { paginate } from '../../platform/pagination.ts';
@@ -10,15 +10,18 @@ import {
   type BlockStorageDeps,
 } from './deps.ts';
 import { restoreBackupData } from './backup-data.ts';
+import { ImageUnacceptable, volumeImageMetadata, type ImageDescription } from './image-source.ts';
 import type { Quotas } from './quotas.ts';
 import type { AttachmentTable, VolumeTable } from './tables.ts';
 import type { VolumeTypes } from './types.ts';
 
 /** A volume as the API shows it: the row with its maps parsed, its type named and its attachments. */
-export interface Volume extends Omit<VolumeTable, 'metadata' | 'bootable' | 'encryption_key' | 'backup_id'> {
+export interface Volume extends Omit<VolumeTable, 'metadata' | 'bootable' | 'encryption_key' | 'backup_id' | 'image_metadata'> {
   bootable: boolean;
   encrypted: boolean;
   metadata: Record<string, string>;
+  /** What the volume keeps of the image it was made from; null when it was not. */
+  image_metadata: Record<string, string> | null;
   volume_type: string;
   attachments: AttachmentTable[];
 }
@@ -54,7 +57,11 @@ export type Source =
   | { kind: 'blank' }
   | { kind: 'snapshot'; id: string }
   | { kind: 'volume'; id: string }
-  | { kind: 'backup'; id: string };
+  | { kind: 'backup'; id: string }
+  // The caller's context: the download runs as the caller, under the image service's policy.
+  | { kind: 'image'; image: ImageDescription & { disk_format: string }; ctx: AuthContext };
+
+const GiB = 1024 ** 3;
 
 export class Volumes {
   constructor(private readonly d: BlockStorageDeps, private readonly types: VolumeTypes, private readonly quotas: Quotas) {}
@@ -76,7 +83,7 @@ export class Volumes {
     return {
       id: row.id, project_id: row.project_id, user_id: row.user_id, name: row.name, description: row.description, size: row.size,
       status: row.status, availability_zone: row.availability_zone, bootable: bool(row.bootable), encrypted: row.encryption_key !== null,
-      metadata: parseMap(row.metadata), snapshot_id: row.snapshot_id, source_volid: row.source_volid,
+      metadata: parseMap(row.metadata), image_metadata: row.image_metadata === null ? null : parseMap(row.image_metadata), snapshot_id: row.snapshot_id, source_volid: row.source_volid,
       volume_type: type?.name ?? '', volume_type_id: row.volume_type_id, attachments, fault: row.fault,
       created_at: row.created_at, updated_at: row.updated_at,
     };
@@ -109,10 +116,10 @@ export class Volumes {
   async create(ctx: AuthContext, input: VolumeCreate): Promise<Volume> {
     const project = callerProject(ctx);
     enforce(this.d, ctx, 'volume:create', { project_id: project });
-    if (input.imageRef) throw new BadRequest('Creating a volume from an image is not supported yet.');
+    if (input.imageRef) enforce(this.d, ctx, 'volume:create_from_image', { project_id: project });
     if (input.availability_zone && input.availability_zone !== AVAILABILITY_ZONE) throw new BadRequest(`Availability zone '${input.availability_zone}' is invalid.`);
-    const sources = [input.snapshot_id, input.source_volid, input.backup_id].filter((s) => s);
-    if (sources.length > 1) throw new BadRequest('Invalid input received: only one of snapshot_id, source_volid and backup_id may be given.');
+    const sources = [input.snapshot_id, input.source_volid, input.backup_id, input.imageRef].filter((s) => s);
+    if (sources.length > 1) throw new BadRequest('Invalid input received: only one of snapshot_id, source_volid, backup_id and imageRef may be given.');
 
     let source: Source = { kind: 'blank' };
     let minSize = 1;
@@ -140,11 +147,15 @@ export class Volumes {
       if (backup.status !== 'available') throw new BadRequest(`Invalid backup: Backup status must be available but is ${backup.status}.`);
       source = { kind: 'backup', id: backup.id };
       minSize = backup.size;
-    } else if (input.size === undefined || input.size === null) {
+    } else if (input.imageRef) {
+      source = { kind: 'image', image: await this.findImage(ctx, input.imageRef), ctx };
+    }
+    if ((source.kind === 'blank' || source.kind === 'image') && (input.size === undefined || input.size === null)) {
       throw new BadRequest("Invalid input for field/attribute size. Value: None. None is not of type 'integer'");
     }
     const size = input.size ?? minSize;
     if (size < minSize) throw new BadRequest(`Invalid input received: Volume size '${size}'GB cannot be smaller than the source size ${minSize}GB.`);
+    if (source.kind === 'image') checkImageFits(source.image, size);
     const type = await this.types.resolve(typeRef);
     const encrypted = type.encryption !== null;
     if (encrypted && !this.d.driver.capabilities.encryption) throw new BadRequest('This cloud cannot create encrypted volumes.');
@@ -158,7 +169,7 @@ export class Volumes {
       status: 'creating', volume_type_id: type.id, availability_zone: AVAILABILITY_ZONE, bootable: 0,
       metadata: JSON.stringify(input.metadata ?? {}), snapshot_id: input.snapshot_id ?? null, source_volid: input.source_volid ?? null,
       backup_id: input.backup_id ?? null, encryption_key: passphrase ? sealPassphrase(this.d, id, passphrase) : null,
-      fault: null, created_at: nowIso(), updated_at: null,
+      fault: null, image_metadata: null, created_at: nowIso(), updated_at: null,
     };
     await this.d.db.transaction().execute(async (tx) => {
       await this.quotas.check(tx, project, { volumes: 1, gigabytes: size });
@@ -256,17 +267,60 @@ export class Volumes {
     return next;
   }
 
+  /** What the volume keeps of its image, for `os-show_image_metadata`. */
+  async imageMetadata(ctx: AuthContext, id: string): Promise<Record<string, string>> {
+    const row = await this.visibleRow(ctx, id);
+    enforce(this.d, ctx, 'volume_extension:volume_image_metadata:show', { project_id: row.project_id });
+    return row.image_metadata === null ? {} : parseMap(row.image_metadata);
+  }
+
+  /** Applies `change` to the image metadata (`os-set_image_metadata`, `os-unset_image_metadata`). */
+  async changeImageMetadata(ctx: AuthContext, id: string, action: 'set' | 'remove', change: (m: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
+    const row = await this.visibleRow(ctx, id);
+    enforce(this.d, ctx, `volume_extension:volume_image_metadata:${action}`, { project_id: row.project_id });
+    const next = change(row.image_metadata === null ? {} : parseMap(row.image_metadata));
+    await this.d.db.updateTable('volumes').set({ image_metadata: JSON.stringify(next), updated_at: nowIso() }).where('id', '=', id).execute();
+    return next;
+  }
+
   /** The controller half of create: make the data, then mark the volume available. */
   private async build(row: VolumeTable, source: Source): Promise<void> {
     const spec = volumeSpec(this.d, row);
+    const done: Partial<VolumeTable> = { status: 'available', fault: null };
     if (source.kind === 'snapshot') await this.d.driver.createFromSnapshot(spec, source.id);
     else if (source.kind === 'volume') await this.d.driver.clone(spec, source.id, volumeSpec(this.d, (await this.row(source.id))!));
-    else await this.d.driver.create(spec);
+    else if (source.kind === 'image') {
+      await this.d.db.updateTable('volumes').set({ status: 'downloading', updated_at: nowIso() }).where('id', '=', row.id).where('status', '=', 'creating').execute();
+      await this.d.driver.importImage(spec, await this.d.images.openData(source.ctx, source.image.id), source.image.disk_format);
+      Object.assign(done, { bootable: 1, image_metadata: JSON.stringify(volumeImageMetadata(source.image)) });
+    } else await this.d.driver.create(spec);
     if (source.kind === 'backup') await restoreBackupData(this.d, source.id, row);
-    await this.d.db.updateTable('volumes').set({ status: 'available', fault: null, updated_at: nowIso() }).where('id', '=', row.id).where('status', '=', 'creating').execute();
+    await this.d.db.updateTable('volumes').set({ ...done, updated_at: nowIso() }).where('id', '=', row.id).where('status', 'in', ['creating', 'downloading']).execute();
+  }
+
+  /**
+   * The one image `ref` names for the caller, as Cinder's `_image_uuid_from_ref` finds it: by id
+   * (a Nova-style URL ends in it), else by name; an image the caller may not see does not exist.
+   */
+  private async findImage(ctx: AuthContext, ref: string): Promise<ImageDescription & { disk_format: string }> {
+    const found = await this.d.images.lookup(ctx, ref.split('/').pop()!);
+    if (found.length > 1) throw new Conflict(`Multiple matches found for '${ref}', use an ID to be more specific.`);
+    const image = found[0];
+    if (!image) throw new BadRequest('Invalid image identifier or unable to access requested image.');
+    if (image.status !== 'active' || image.disk_format === null) throw new BadRequest(`Invalid input received: Image ${image.id} is not active.`);
+    return { ...image, disk_format: image.disk_format };
   }
 
   async setStatus(id: string, status: string, fault: string | null): Promise<void> {
     await this.d.db.updateTable('volumes').set({ status, fault, updated_at: nowIso() }).where('id', '=', id).execute();
   }
+}
+
+/** Cinder's `_check_image_metadata` and `check_virtual_size`, in its order and words. */
+function checkImageFits(image: ImageDescription, size: number): void {
+  const dataGiB = Math.ceil((image.size ?? 0) / GiB);
+  if (dataGiB > size) throw new BadRequest(`Invalid input received: Size of specified image ${dataGiB}GB is larger than volume size ${size}GB.`);
+  if (size < image.min_disk) throw new BadRequest(`Invalid input received: Volume size ${size}GB cannot be smaller than the image minDisk size ${image.min_disk}GB.`);
+  const virtualGiB = Math.ceil((image.virtual_size ?? 0) / GiB);
+  if (virtualGiB > size) throw new ImageUnacceptable(image.id, `Image virtual size is ${virtualGiB}GB and doesn't fit in a volume of size ${size}GB.`);
 }
