@@ -35,11 +35,6 @@ export class NotFound extends SovError {
   override readonly title = 'Not Found';
 }
 
-export class MethodNotAllowed extends SovError {
-  override readonly status = 405;
-  override readonly title = 'Method Not Allowed';
-}
-
 export class Conflict extends SovError {
   override readonly status = 409;
   override readonly title = 'Conflict';
@@ -53,11 +48,6 @@ export class PayloadTooLarge extends SovError {
 export class UnsupportedMediaType extends SovError {
   override readonly status = 415;
   override readonly title = 'Unsupported Media Type';
-}
-
-export class NotImplemented extends SovError {
-  override readonly status = 501;
-  override readonly title = 'Not Implemented';
 }
 
 /** `${kind} ${id}` not found, phrased the way Keystone and Nova phrase it. */
