@@ -50,6 +50,15 @@ export class UnsupportedMediaType extends SovError {
   override readonly title = 'Unsupported Media Type';
 }
 
+/** The requested byte range lies outside data of `size` bytes, or is malformed (webob's 416). */
+export class RangeNotSatisfiable extends SovError {
+  override readonly status = 416;
+  override readonly title = 'Request Range Not Satisfiable';
+  constructor(message: string, readonly size: number) {
+    super(message);
+  }
+}
+
 /** `${kind} ${id}` not found, phrased the way Keystone and Nova phrase it. */
 export function notFound(kind: string, id: string): NotFound {
   return new NotFound(`Could not find ${kind}: ${id}.`);

@@ -276,6 +276,45 @@ test('a tenant never sees another project\'s private image', async () => {
   assertGlanceError(await api('DELETE', `/image/v2/images/${created.id}`, { token: demoToken }), 404);
 });
 
+test('Range downloads serve exact slices with 206, a range past the end is a 416, and isolation still holds', async () => {
+  const id = need(state.rawId, 'the raw image');
+  const original = await readFile(need(files.raw, 'the raw file'));
+  const size = original.length;
+  const ranged = async (range: string, token = adminToken) =>
+    fetch(`${cloud.url}/image/v2/images/${id}/file`, { headers: { 'X-Auth-Token': token, Range: range } });
+  for (const [range, start, end] of [['bytes=10-19', 10, 19], ['bytes=-5', size - 5, size - 1], ['bytes=100-', 100, size - 1]] as const) {
+    const res = await ranged(range);
+    assert.equal(res.status, 206, range);
+    assert.equal(res.headers.get('content-range'), `bytes ${start}-${end}/${size}`, range);
+    assert.equal(res.headers.get('content-length'), String(end - start + 1), range);
+    assert.equal(res.headers.get('content-type'), 'application/octet-stream', range);
+    // Glance sends the whole image's md5 on partial answers too.
+    assert.equal(res.headers.get('content-md5'), md5(original), range);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(original.subarray(start, end + 1)), `${range} serves the source slice`);
+  }
+  const clamped = await ranged(`bytes=${size - 3}-${size + 1000}`);
+  assert.equal(clamped.headers.get('content-range'), `bytes ${size - 3}-${size - 1}/${size}`);
+  assert.ok(Buffer.from(await clamped.arrayBuffer()).equals(original.subarray(size - 3)));
+
+  const past = await api('GET', `/image/v2/images/${id}/file`, { token: adminToken, headers: { Range: `bytes=${size}-` } });
+  assertGlanceError(past, 416, new RegExp(`Start position MUST be in the inclusive range \\[0, ${size - 1}\\]`));
+  assert.equal(past.body.title, 'Request Range Not Satisfiable');
+  assert.equal(past.headers.get('content-range'), `bytes */${size}`);
+  assertGlanceError(await api('GET', `/image/v2/images/${id}/file`, { token: adminToken, headers: { Range: 'bytes=19-10' } }), 416, /Invalid Range header/);
+  assertGlanceError(await api('GET', `/image/v2/images/${id}/file`, { token: adminToken, headers: { Range: 'bytes=0-1,5-6' } }), 400, /multiple ranges/);
+  const legacy = await fetch(`${cloud.url}/image/v2/images/${id}/file`, { headers: { 'X-Auth-Token': adminToken, 'Content-Range': `bytes 3-10/${size}` } });
+  assert.equal(legacy.status, 206);
+  assert.ok(Buffer.from(await legacy.arrayBuffer()).equals(original.subarray(3, 11)), 'Content-Range in the request still selects bytes');
+
+  const privateId = need(state.privateId, 'the private image');
+  for (const range of ['bytes=10-19', `bytes=${size}-`, 'bytes=0-1,5-6']) {
+    assertGlanceError(await api('GET', `/image/v2/images/${privateId}/file`, { token: demoToken, headers: { Range: range } }), 404);
+  }
+  const own = await fetch(`${cloud.url}/image/v2/images/${privateId}/file`, { headers: { 'X-Auth-Token': adminToken, Range: 'bytes=-5' } });
+  assert.equal(own.status, 206);
+  assert.ok(Buffer.from(await own.arrayBuffer()).equals(original.subarray(size - 5)));
+});
+
 test('sharing an image with another project: add the project, the member accepts, then sees and downloads it', async () => {
   const file = need(files.raw, 'the raw file');
   const project = await cloud.osJson('sovcloud-admin', ['project', 'create', 'image-b']);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { Config } from '../../platform/config.ts';
+import { RangeNotSatisfiable } from '../../platform/errors.ts';
 import type { Identity } from '../../services/identity/index.ts';
 import { PATCH_MEDIA_TYPES, type ImageService } from '../../services/image/index.ts';
 import { toWireError } from '../errors.ts';
@@ -40,6 +41,7 @@ export async function imagePlugin(app: FastifyInstance, { image, identity, confi
       reply.header('WWW-Authenticate', `Keystone uri="${config.publicUrl}/identity"`);
       return reply.code(401).send({ error: { code: 401, title: 'Unauthorized', message: e.message } });
     }
+    if (err instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${err.size}`);
     return sendWebobError(reply, req.headers.accept, e.status, e.title, e.message);
   });
   app.setNotFoundHandler((req, reply) =>

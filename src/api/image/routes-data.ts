@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { UnsupportedMediaType } from '../../platform/errors.ts';
 import { IMPORT_METHODS, type ImportRequest } from '../../services/image/index.ts';
-import { noContent } from '../http.ts';
+import { header, noContent } from '../http.ts';
 import { mediaType, type ImageApi } from './plugin.ts';
 import * as schemas from './schemas.ts';
 
@@ -27,13 +27,21 @@ export function dataRoutes({ app, image, auth }: ImageApi): void {
   });
 
   // A HEAD would open the file only to drop the stream.
+  // Glance sends no `Accept-Ranges`, yet serves `Range` (and, for old clients, `Content-Range`).
   app.get<{ Params: Id }>('/v2/images/:id/file', { exposeHeadRoute: false }, async (req, reply) => {
-    const { image: img, data: stream } = await data.download(auth(req), req.params.id);
+    const requested = { range: header(req, 'range'), contentRange: header(req, 'content-range') };
+    const { image: img, data: stream, range } = await data.download(auth(req), req.params.id, requested);
     if (!stream) return noContent(reply);
     reply.header('Content-Type', 'application/octet-stream');
-    // Glance sends the md5 hex digest here, and openstacksdk compares it with one.
+    // Glance sends the md5 hex digest of the whole image here, on partial answers too, and
+    // openstacksdk compares it with one.
     if (img.checksum) reply.header('Content-MD5', img.checksum);
-    if (img.size !== null) reply.header('Content-Length', String(img.size));
+    if (range) {
+      reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${img.size}`);
+      reply.header('Content-Length', String(range.end - range.start + 1));
+    } else if (img.size !== null) {
+      reply.header('Content-Length', String(img.size));
+    }
     return reply.send(stream);
   });
 

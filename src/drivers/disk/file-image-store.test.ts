@@ -49,6 +49,17 @@ test('write stores the bytes with md5 and sha512 computed on the way, and read s
   await assert.rejects(store.read(id), ImageDataNotFound);
 });
 
+test('read with a range streams exactly those bytes from the file', async () => {
+  const id = randomUUID();
+  const bytes = randomBytes(200_000);
+  await store.write('image', id, Readable.from([bytes]), { maxSize: BIG });
+  assert.ok((await drain(await store.read(id, { start: 10, end: 19 }))).equals(bytes.subarray(10, 20)));
+  assert.ok((await drain(await store.read(id, { start: 70_000, end: 199_999 }))).equals(bytes.subarray(70_000)));
+  assert.ok((await drain(await store.read(id, { start: 0, end: 0 }))).equals(bytes.subarray(0, 1)));
+  await store.delete('image', id);
+  await assert.rejects(store.read(id, { start: 0, end: 0 }), ImageDataNotFound);
+});
+
 test('a failing source or an exceeded cap leaves nothing behind', async () => {
   const id = randomUUID();
   await assert.rejects(store.write('image', id, failing(randomBytes(5000)), { maxSize: BIG }), UploadInterrupted);

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { SovError } from '../../platform/errors.ts';
 import {
   ImageDataNotFound, ImageTooLarge, InvalidImageData, StorageFull, UploadInterrupted,
-  type DataArea, type ImageDataStore, type StoredData,
+  type ByteRange, type DataArea, type ImageDataStore, type StoredData,
 } from '../../services/image/data-store.ts';
 
 const run = promisify(execFile);
@@ -90,18 +90,18 @@ export class FileImageStore implements ImageDataStore {
     return hashes.result();
   }
 
-  private async openRead(file: string): Promise<Readable> {
+  private async openRead(file: string, range?: ByteRange): Promise<Readable> {
     try {
       // Opened before it is streamed, so a missing file is an error here and not in mid-response.
-      return (await open(file, 'r')).createReadStream();
+      return (await open(file, 'r')).createReadStream(range && { start: range.start, end: range.end });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ImageDataNotFound('The image has no data.', { cause: err });
       throw storageError(err);
     }
   }
 
-  read(id: string): Promise<Readable> {
-    return this.openRead(this.path('image', id));
+  read(id: string, range?: ByteRange): Promise<Readable> {
+    return this.openRead(this.path('image', id), range);
   }
 
   async inspect(id: string, diskFormat: string): Promise<{ virtualSize: number | null }> {

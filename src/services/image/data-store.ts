@@ -26,8 +26,14 @@ export interface ImageDataStore {
    */
   promote(id: string): Promise<StoredData>;
 
-  /** Opens the image data for reading; throws `ImageDataNotFound` when there is none. */
-  read(id: string): Promise<Readable>;
+  /**
+   * Opens the image data for reading: all of it, or only the bytes `range.start` to `range.end`
+   * (inclusive, within the data: callers resolve ranges against the image size first). The stream
+   * reads from disk as it is consumed, never holding the data in memory. Throws
+   * `ImageDataNotFound` when there is none; afterwards the caller owns the stream and must consume
+   * or destroy it.
+   */
+  read(id: string, range?: ByteRange): Promise<Readable>;
 
   /**
    * What `qemu-img` sees in the image data, read as the declared disk format (never probed, so a
@@ -50,6 +56,12 @@ export interface ImageDataStore {
 }
 
 export type DataArea = 'image' | 'staging';
+
+/** Bytes `start` through `end` of the image data, both inclusive as in `Content-Range`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 export interface StoredData {
   size: number;

@@ -74,6 +74,22 @@ test('upload makes a queued image active with size and hashes, and download stre
   assert.deepEqual(await files(), []);
 });
 
+test('a ranged download streams only the slice, and is checked after visibility', async () => {
+  const img = await svc.images.create(alice, { name: 'ranged', disk_format: 'raw', container_format: 'bare', visibility: 'private' });
+  const bytes = randomBytes(70_000);
+  await svc.data.upload(alice, img.id, Readable.from([bytes]));
+  const { data, range } = await svc.data.download(alice, img.id, { range: 'bytes=65536-65545' });
+  assert.deepEqual(range, { start: 65536, end: 65545 });
+  const chunks: Buffer[] = [];
+  for await (const c of data!) chunks.push(c as Buffer);
+  assert.ok(Buffer.concat(chunks).equals(bytes.subarray(65536, 65546)));
+  assert.equal((await svc.data.download(alice, img.id)).range, undefined);
+  await assert.rejects(svc.data.download(alice, img.id, { range: 'bytes=70000-' }), status(416));
+  await assert.rejects(svc.data.download(bob, img.id, { range: 'bytes=70000-' }), status(404));
+  await assert.rejects(svc.data.download(bob, img.id, { range: 'bytes=0-1,3-4' }), status(404));
+  await svc.images.delete(alice, img.id);
+});
+
 test('an interrupted or refused upload leaves a queued image and no file', async () => {
   const img = await svc.images.create(alice, { name: 'q', disk_format: 'qcow2', container_format: 'bare' });
   await assert.rejects(svc.data.upload(alice, img.id, failing(randomBytes(10_000))), status(400));

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { AuthContext } from '../../platform/auth.ts';
 import { BadRequest, Conflict, Forbidden, SovError } from '../../platform/errors.ts';
 import { WorkQueue } from '../../platform/reconcile.ts';
-import { ImageDataNotFound, type StoredData } from './data-store.ts';
+import { resolveRange, type RangeRequest } from './byte-range.ts';
+import { ImageDataNotFound, type ByteRange, type StoredData } from './data-store.ts';
 import { enforce, imageTarget, isAdmin, visibleImage, type ImageDeps } from './deps.ts';
 import { IMAGE_SIZE_CAP, IMPORT_METHODS, type Image } from './model.ts';
 import type { ImageTable } from './tables.ts';
@@ -52,16 +53,21 @@ export class ImageData {
     }
   }
 
-  /** The data stream of an image, or undefined when it has none yet (Glance answers 204). */
-  async download(ctx: AuthContext, id: string): Promise<{ image: Image; data?: Readable }> {
+  /**
+   * The data stream of an image, or undefined when it has none yet (Glance answers 204). With a
+   * range requested, only those bytes, and `range` says which; the range is checked only after
+   * the caller may see the image, so an invisible one stays a 404.
+   */
+  async download(ctx: AuthContext, id: string, requested: RangeRequest = {}): Promise<{ image: Image; data?: Readable; range?: ByteRange }> {
     const { image, memberId } = await visibleImage(this.d, ctx, id);
     enforce(this.d, ctx, 'download_image', imageTarget(image, memberId));
     if (image.status === 'deactivated' && !isAdmin(this.d, ctx)) {
       throw new Forbidden('The requested image has been deactivated. Image data download is forbidden.');
     }
     if (!WITH_DATA.includes(image.status)) return { image };
+    const range = image.size === null ? undefined : resolveRange(requested, image.size);
     try {
-      return { image, data: await this.d.data.read(id) };
+      return { image, data: await this.d.data.read(id, range), ...(range && { range }) };
     } catch (err) {
       if (err instanceof ImageDataNotFound) return { image };
       throw err;
