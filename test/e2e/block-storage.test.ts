@@ -134,6 +134,46 @@ test('snapshot, and a volume from the snapshot', async () => {
   execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', file(v1), file(v2.id)]);
 });
 
+test('revert (3.40+) to the latest snapshot brings its data back; an older snapshot is a 400', async () => {
+  const v = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, body: { volume: { size: 1, name: 'rv' } } });
+  const id = v.body.volume.id as string;
+  await settle('volumes', id, ['available']);
+  const snapshot = async (name: string, pattern: string) => {
+    execFileSync('qemu-io', ['-f', 'raw', '-c', `write -P ${pattern} 0 1M`, file(id)], { stdio: 'ignore' });
+    const s = await api('POST', `/volume/v3/${admin.project}/snapshots`, { token: admin.token, body: { snapshot: { volume_id: id, name } } });
+    assert.equal(s.status, 202, s.text);
+    await settle('snapshots', s.body.snapshot.id, ['available']);
+    return s.body.snapshot.id as string;
+  };
+  const older = await snapshot('rv-a', '0x11');
+  const latest = await snapshot('rv-b', '0x22');
+  execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x33 0 1M', file(id)], { stdio: 'ignore' });
+  // OSC 6.0 has no `volume revert`, so the action goes over HTTP.
+  const revert = (snapshot_id: string, version = '3.40') =>
+    api('POST', `/volume/v3/${admin.project}/volumes/${id}/action`, { token: admin.token, version, body: { revert: { snapshot_id } } });
+
+  assert.equal((await revert(latest, '3.39')).status, 404);
+  const notLatest = await revert(older);
+  assert.equal(notLatest.status, 400, notLatest.text);
+  assert.equal(notLatest.body.badRequest.message, `Specified snapshot ${older} is None or not the latest one of volume ${id}.`);
+  const other = await api('POST', `/volume/v3/${demo.project}/volumes/${id}/action`, { token: demo.token, version: '3.40', body: { revert: { snapshot_id: latest } } });
+  assert.equal(other.status, 404);
+
+  const reset = (status: string) => api('POST', `/volume/v3/${admin.project}/volumes/${id}/action`, { token: admin.token, body: { 'os-reset_status': { status } } });
+  assert.equal((await reset('error')).status, 202);
+  const busy = await revert(latest);
+  assert.equal(busy.status, 409, busy.text);
+  assert.equal(busy.body.conflictingRequest.message, `Invalid volume: Can't revert volume ${id} to its latest snapshot ${latest}. Volume's status must be 'available'.`);
+  assert.equal((await reset('available')).status, 202);
+
+  const ok = await revert(latest);
+  assert.equal(ok.status, 202, ok.text);
+  await settle('volumes', id, ['available']);
+  await settle('snapshots', latest, ['available']);
+  const read = execFileSync('qemu-io', ['-f', 'raw', '-c', 'read -P 0x22 0 1M', file(id)]).toString();
+  assert.doesNotMatch(read, /Pattern verification failed/);
+});
+
 test('volume types: the default and an [scs:encrypted] LUKS type; an encrypted volume never holds plaintext on disk', async () => {
   const types = await cloud.osJson('sovcloud-demo', ['volume', 'type', 'list', '--long']);
   assert.ok(types.some((t: any) => t.Name === '__DEFAULT__'));
@@ -201,6 +241,54 @@ test('backup (full and incremental), restore to a new and to an existing volume,
   await settle('volumes', restored, ['available']);
   const head = execFileSync('qemu-io', ['-f', 'raw', '-c', 'read -P 0x5a 0 1M', '-c', 'read -P 0 200M 64k', file(restored)]).toString();
   assert.doesNotMatch(head, /Pattern verification failed/);
+});
+
+test('user messages (3.3+): a failed restore leaves an ERROR message for its project only, which DELETE removes', async () => {
+  const v = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, body: { volume: { size: 1, name: 'mv' } } });
+  await settle('volumes', v.body.volume.id, ['available']);
+  execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x44 0 1M', file(v.body.volume.id)], { stdio: 'ignore' });
+  const b = await api('POST', `/volume/v3/${admin.project}/backups`, { token: admin.token, body: { backup: { volume_id: v.body.volume.id, name: 'mb' } } });
+  assert.equal(b.status, 202, b.text);
+  await settle('backups', b.body.backup.id, ['available']);
+  await settle('volumes', v.body.volume.id, ['available']);
+  // Corrupt the stored chunk: the restore behind a volume create from this backup fails in the worker.
+  const chunks = (await readdir(join(backupsDir, b.body.backup.id))).filter((n) => n.startsWith('chunk-'));
+  assert.ok(chunks.length > 0);
+  await writeFile(join(backupsDir, b.body.backup.id, chunks[0]!), 'not a chunk');
+  const made = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, version: '3.47', body: { volume: { backup_id: b.body.backup.id, name: 'from-bad-backup' } } });
+  assert.equal(made.status, 202, made.text);
+  const failed = made.body.volume.id as string;
+  await settle('volumes', failed, ['error']);
+
+  const list = (o: { token: string; project: string }, query = '', version = '3.5') => api('GET', `/volume/v3/${o.project}/messages${query}`, { token: o.token, version });
+  const found = await waitFor('the message', async () => {
+    const res = await list(admin, `?resource_uuid=${failed}`);
+    assert.equal(res.status, 200, res.text);
+    return res.body.messages.length > 0 ? res.body.messages : undefined;
+  });
+  assert.equal(found.length, 1);
+  const m = found[0];
+  assert.equal(m.message_level, 'ERROR');
+  assert.equal(m.resource_type, 'VOLUME');
+  assert.equal(m.resource_uuid, failed);
+  assert.equal(m.event_id, 'VOLUME_VOLUME_015_026');
+  assert.equal(m.user_message, 'restore backup: Backup driver failed to restore backup.');
+  assert.match(m.request_id, /^req-[0-9a-f-]{36}$/);
+  assert.equal(Date.parse(`${m.guaranteed_until}Z`) - Date.parse(`${m.created_at}Z`), 30 * 24 * 3600 * 1000);
+  const cli = await cloud.osJson('sovcloud-admin', ['--os-volume-api-version', '3.3', 'volume', 'message', 'list']);
+  assert.ok(cli.some((x: any) => x.ID === m.id), JSON.stringify(cli));
+  assert.equal((await list(admin, '', '3.2')).status, 404);
+
+  assert.deepEqual((await list(demo)).body.messages, []);
+  assert.equal((await api('GET', `/volume/v3/${demo.project}/messages/${m.id}`, { token: demo.token, version: '3.3' })).status, 404);
+  assert.equal((await api('DELETE', `/volume/v3/${demo.project}/messages/${m.id}`, { token: demo.token, version: '3.3' })).status, 404);
+
+  const shown = await api('GET', `/volume/v3/${admin.project}/messages/${m.id}`, { token: admin.token, version: '3.3' });
+  assert.equal(shown.status, 200, shown.text);
+  assert.deepEqual(shown.body.message, m);
+  assert.equal((await api('DELETE', `/volume/v3/${admin.project}/messages/${m.id}`, { token: admin.token, version: '3.3' })).status, 204);
+  assert.equal((await api('GET', `/volume/v3/${admin.project}/messages/${m.id}`, { token: admin.token, version: '3.3' })).status, 404);
+  assert.deepEqual((await list(admin, `?resource_uuid=${failed}`)).body.messages, []);
 });
 
 test('volume from a qcow2 image (plain and LUKS): downloading, then available, bootable, with volume_image_metadata', async () => {

@@ -3,8 +3,9 @@ import { BadRequest, SovError } from '../../platform/errors.ts';
 
 /**
  * The microversions this API implements. 3.60 covers what clients and the SCS checks use:
- * attachments (3.27), summary (3.12), backup metadata (3.43), volume create from backup (3.47),
- * user ids on snapshots and backups (3.41, 3.56).
+ * user messages (3.3, paged 3.5), attachments (3.27), summary (3.12), revert to snapshot (3.40),
+ * backup metadata (3.43), volume create from backup (3.47), user ids on snapshots and backups
+ * (3.41, 3.56).
  */
 export const MIN_VERSION = '3.0';
 export const MAX_VERSION = '3.60';

@@ -8,6 +8,7 @@ import { toWireError } from '../errors.ts';
 import { header } from '../http.ts';
 import { format, MAX_VERSION, MIN_VERSION, requestedVersion, type Version } from './microversion.ts';
 import { backupRoutes } from './routes-backups.ts';
+import { messageRoutes } from './routes-messages.ts';
 import { miscRoutes } from './routes-misc.ts';
 import { snapshotRoutes } from './routes-snapshots.ts';
 import { typeRoutes } from './routes-types.ts';
@@ -90,6 +91,7 @@ export async function blockStoragePlugin(app: FastifyInstance, { storage, identi
   snapshotRoutes(api);
   backupRoutes(api);
   miscRoutes(api);
+  messageRoutes(api);
 }
 
 /** Cinder's `strutils.bool_from_string` for flags that arrive as booleans or strings. */

@@ -110,6 +110,14 @@ export function volumeRoutes({ app, storage, links, auth, version }: BlockStorag
         await volumes.setBootable(ctx, id, value);
         return reply.code(200).send();
       }
+      case 'revert': {
+        // Added in 3.40; before it Cinder has no such action method.
+        if (!atLeast(version(req), '3.40')) throw new NotFound('The resource could not be found.');
+        if (typeof arg !== 'object' || arg === null) throw new BadRequest("Missing required element 'revert' in request body.");
+        const snapshotId = arg.snapshot_id;
+        await volumes.revert(ctx, id, typeof snapshotId === 'string' ? snapshotId : undefined);
+        return reply.code(202).send();
+      }
       case 'os-reset_status':
         if (typeof arg?.status !== 'string') throw new BadRequest('Must specify a status to reset to.');
         await volumes.resetStatus(ctx, id, arg.status);

@@ -1,4 +1,4 @@
-import type { Attachment, Backup, Snapshot, Volume, VolumeType } from '../../services/block-storage/index.ts';
+import type { Attachment, Backup, Message, Snapshot, Volume, VolumeType } from '../../services/block-storage/index.ts';
 import { isoNaive } from '../../platform/time.ts';
 import { atLeast, type Version } from './microversion.ts';
 
@@ -91,6 +91,15 @@ export function backupDetail(b: Backup, links: Links, ver: Version, admin: boole
   if (atLeast(ver, '3.43')) out.metadata = b.metadata;
   if (atLeast(ver, '3.56')) out.user_id = b.user_id;
   return out;
+}
+
+/** Cinder's message view: the expiry shows as `guaranteed_until`. */
+export function messageView(m: Message, links: Links): Record<string, unknown> {
+  return {
+    id: m.id, event_id: m.event_id, user_message: m.user_message, message_level: m.message_level, resource_type: m.resource_type,
+    resource_uuid: m.resource_uuid, request_id: m.request_id, created_at: ts(m.created_at), guaranteed_until: ts(m.expires_at),
+    links: links.of(m.project_id, 'messages', m.id),
+  };
 }
 
 export function attachmentView(a: Attachment): Record<string, unknown> {

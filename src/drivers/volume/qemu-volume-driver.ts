@@ -85,6 +85,12 @@ export class QemuVolumeDriver implements VolumeDriver {
     await this.build(this.snapshotPath(snapshotId), async (tmp) => { await copy(this.volumePath(volumeId), tmp); });
   }
 
+  async revertToSnapshot(v: VolumeSpec, snapshotId: string): Promise<void> {
+    // A snapshot is a byte copy of the volume file, LUKS header included, so a copy of it renamed
+    // over the volume is the revert; the rename makes it all-or-nothing.
+    await this.copyAndGrow(this.snapshotPath(snapshotId), v);
+  }
+
   async deleteSnapshot(snapshotId: string): Promise<void> {
     await rm(this.snapshotPath(snapshotId), { force: true });
   }

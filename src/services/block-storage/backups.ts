@@ -4,6 +4,7 @@ import { uuid } from '../../platform/ids.ts';
 import { paginate, type Page } from '../../platform/pagination.ts';
 import { restoreBackupData } from './backup-data.ts';
 import { AVAILABILITY_ZONE, callerProject, enforce, isAdmin, nowIso, parseMap, visible, volumeSpec, type BlockStorageDeps } from './deps.ts';
+import { Action, Detail, type MessageSpec } from './messages.ts';
 import type { Quotas } from './quotas.ts';
 import type { BackupTable } from './tables.ts';
 import type { Volumes } from './volumes.ts';
@@ -90,7 +91,7 @@ export class Backups {
       await tx.insertInto('volume_backups').values(row).execute();
     });
     const back = () => this.d.db.updateTable('volumes').set({ status: 'available', updated_at: nowIso() }).where('id', '=', volume.id).where('status', '=', 'backing-up').execute();
-    this.d.worker.run({ backup: row.id }, async () => {
+    this.d.worker.run({ backup: row.id }, backupMessage(row, Action.BACKUP_CREATE, Detail.BACKUP_CREATE_DRIVER_ERROR), async () => {
       const parentManifest = parent ? await this.d.backups.manifest(parent.id) : undefined;
       const manifest = await this.d.driver.withRawData(volumeSpec(this.d, volume), (raw) => this.d.backups.write(row.id, raw, parentManifest));
       const stored = manifest.chunks.filter((c) => !c.zero && c.storedIn === row.id).length;
@@ -112,7 +113,7 @@ export class Backups {
       throw new BadRequest('Invalid backup: Incremental backups exist for this backup.');
     }
     await this.d.db.updateTable('volume_backups').set({ status: 'deleting', updated_at: nowIso() }).where('id', '=', id).execute();
-    this.d.worker.run({ backup: id }, () => this.finishDelete(id), async (fault) => {
+    this.d.worker.run({ backup: id }, backupMessage(row, Action.BACKUP_DELETE, Detail.BACKUP_DELETE_DRIVER_ERROR), () => this.finishDelete(id), async (fault) => {
       await this.d.db.updateTable('volume_backups').set({ status: 'error_deleting', fail_reason: fault, updated_at: nowIso() }).where('id', '=', id).execute();
     });
   }
@@ -139,7 +140,7 @@ export class Backups {
     await this.d.db.updateTable('volume_backups').set({ status: 'restoring', restore_volume_id: target.id, updated_at: nowIso() }).where('id', '=', id).execute();
     const volume = target;
     const backupBack = () => this.d.db.updateTable('volume_backups').set({ status: 'available', restore_volume_id: null, updated_at: nowIso() }).where('id', '=', id).execute();
-    this.d.worker.run({ backup: id, volume: volume.id }, async () => {
+    this.d.worker.run({ backup: id, volume: volume.id }, backupMessage(backup, Action.BACKUP_RESTORE, Detail.BACKUP_RESTORE_ERROR), async () => {
       await restoreBackupData(this.d, id, volume);
       await this.volumes.setStatus(volume.id, 'available', null);
       await backupBack();
@@ -149,4 +150,8 @@ export class Backups {
     });
     return { backup_id: id, volume_id: volume.id, volume_name: volume.name };
   }
+}
+
+function backupMessage(b: BackupTable, action: MessageSpec['action'], detail: MessageSpec['detail']): MessageSpec {
+  return { projectId: b.project_id, resourceType: 'VOLUME_BACKUP', resourceUuid: b.id, action, detail };
 }

@@ -1,16 +1,21 @@
+import { uuid } from '../../platform/ids.ts';
 import type { BlockStorageDeps, Logger } from './deps.ts';
 import { nowIso } from './deps.ts';
+import type { MessageSpec } from './messages.ts';
 
 /**
  * Runs the slow half of an operation after the API has answered 202. A job that throws never
- * leaves its resource in a transitional status: `fail` records the error state and the fault.
+ * leaves its resource in a transitional status: `fail` records the error state and the fault,
+ * and the owning project gets a user message saying what failed.
  */
 export class Worker {
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger, private readonly record: (m: MessageSpec, requestId: string) => Promise<void>) {}
 
-  run(what: Record<string, string>, job: () => Promise<void>, fail: (fault: string) => Promise<void>): void {
+  run(what: Record<string, string>, message: MessageSpec, job: () => Promise<void>, fail: (fault: string) => Promise<void>): void {
+    // Requests carry no id here, so each job gets one, in the `req-` form Cinder's messages show.
+    const requestId = `req-${uuid()}`;
     const p = (async () => {
       // Let the request that queued the job commit and answer first.
       await new Promise((resolve) => setImmediate(resolve));
@@ -20,6 +25,7 @@ export class Worker {
         this.log.error({ ...what, err }, 'block storage job failed');
         try {
           await fail(faultMessage(err));
+          await this.record(message, requestId);
         } catch (recordErr) {
           this.log.error({ ...what, err: recordErr }, 'could not record the failure of a block storage job');
         }
@@ -56,6 +62,9 @@ export async function recover(d: BlockStorageDeps, redo: { deleteVolume(id: stri
   await db.updateTable('volumes').set({ status: 'available', updated_at: now }).where('status', '=', 'backing-up').execute();
   await db.updateTable('volume_snapshots').set({ status: 'error', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'creating').execute();
   await db.updateTable('volume_backups').set({ status: 'available', restore_volume_id: null, updated_at: now }).where('status', '=', 'restoring').execute();
+  // A revert replaces the data in one rename, but which side of it a crash fell on is unknown.
+  await db.updateTable('volumes').set({ status: 'error', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'reverting').execute();
+  await db.updateTable('volume_snapshots').set({ status: 'available', updated_at: now }).where('status', '=', 'restoring').execute();
 
   const broken = await db.selectFrom('volume_backups').select('id').where('status', '=', 'creating').execute();
   for (const { id } of broken) {

@@ -44,6 +44,13 @@ export interface VolumeDriver {
   /** Afterwards a point-in-time copy of the volume exists that later writes to it do not change. */
   createSnapshot(snapshotId: string, volumeId: string): Promise<void>;
 
+  /**
+   * Afterwards the volume's data is the snapshot's (the snapshot is of the volume's size and was
+   * taken of it, so an encrypted one has the volume's passphrase); on failure the volume keeps its
+   * old data. The snapshot is unchanged and the volume must not be attached.
+   */
+  revertToSnapshot(volume: VolumeSpec, snapshotId: string): Promise<void>;
+
   /** Afterwards the snapshot is gone; deleting an unknown snapshot succeeds. */
   deleteSnapshot(snapshotId: string): Promise<void>;
 

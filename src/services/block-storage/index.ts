@@ -9,6 +9,7 @@ import { recover, Worker } from './controller.ts';
 import { isAdmin, type BlockStorageDeps, type Logger } from './deps.ts';
 import type { VolumeDriver } from './driver.ts';
 import type { ImageSource } from './image-source.ts';
+import { Messages, recordMessage } from './messages.ts';
 import { blockStoragePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
 import { Snapshots } from './snapshots.ts';
@@ -22,6 +23,8 @@ export type { Logger } from './deps.ts';
 export { AVAILABILITY_ZONE } from './deps.ts';
 export type { VolumeDriver, VolumeSpec } from './driver.ts';
 export type { ImageDescription, ImageSource } from './image-source.ts';
+export type { MessageFilters } from './messages.ts';
+export type { MessageTable as Message } from './tables.ts';
 export { QUOTA_DEFAULTS } from './quotas.ts';
 export type { Snapshot, SnapshotCreate } from './snapshots.ts';
 export type { Encryption, VolumeType, VolumeTypeInput } from './types.ts';
@@ -35,7 +38,8 @@ export interface BlockStorage {
   backups: Backups;
   attachments: Attachments;
   quotas: Quotas;
-  /** Creates the bootstrap types and finishes what a crash interrupted; call before serving. */
+  messages: Messages;
+  /** Creates the bootstrap types, finishes what a crash interrupted and purges expired messages; call before serving. */
   start(): Promise<void>;
   /** Resolves when no background job runs. */
   idle(): Promise<void>;
@@ -53,15 +57,16 @@ export interface BlockStorageOptions {
 
 export function createBlockStorage(db: Db, policy: PolicyEngine, o: BlockStorageOptions): BlockStorage {
   policy.registerDefaults(blockStoragePolicies());
-  const worker = new Worker(o.log);
+  const worker = new Worker(o.log, (m, requestId) => recordMessage(db, m, requestId));
   const d: BlockStorageDeps = { db, policy, driver: o.driver, backups: o.backups, volumeKey: o.volumeKey, images: o.images, worker, log: o.log };
   const types = new VolumeTypes(d);
   const quotas = new Quotas(d);
   const volumes = new Volumes(d, types, quotas);
   const snapshots = new Snapshots(d, volumes, quotas);
   const backups = new Backups(d, volumes, quotas);
+  const messages = new Messages(d);
   return {
-    volumes, types, snapshots, backups, quotas,
+    volumes, types, snapshots, backups, quotas, messages,
     attachments: new Attachments(d, volumes),
     async start() {
       await types.bootstrap();
@@ -70,6 +75,7 @@ export function createBlockStorage(db: Db, policy: PolicyEngine, o: BlockStorage
         deleteSnapshot: (id) => snapshots.finishDelete(id),
         deleteBackup: (id) => backups.finishDelete(id),
       });
+      await messages.purgeExpired();
     },
     idle: () => worker.idle(),
     isAdmin: (ctx) => isAdmin(d, ctx),

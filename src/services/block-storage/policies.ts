@@ -16,13 +16,13 @@ export function blockStoragePolicies(): Record<string, string> {
   for (const a of ['volume:get', 'volume:get_all', 'volume:get_volume_metadata', 'volume:get_snapshot', 'volume:get_all_snapshots',
     'backup:get', 'backup:get_all', 'volume:attachment_get', 'volume:attachment_get_all', 'volume_extension:quotas:show',
     'volume_extension:type_get', 'volume_extension:types_extra_specs:index', 'volume_extension:volume_type_encryption:get', 'limits_extension:used_limits',
-    'volume_extension:availability_zone_list', 'volume_extension:volume_image_metadata:show']) rules[a] = reader;
+    'volume_extension:availability_zone_list', 'volume_extension:volume_image_metadata:show', 'message:get', 'message:get_all']) rules[a] = reader;
   for (const a of ['volume:create', 'volume:create_from_image', 'volume:update', 'volume:delete', 'volume:extend',
     'volume:update_volume_metadata', 'volume:delete_volume_metadata', 'volume_extension:volume_actions:set_bootable',
     'volume:create_snapshot', 'volume:update_snapshot', 'volume:delete_snapshot',
     'backup:create', 'backup:delete', 'backup:restore', 'backup:update',
     'volume:attachment_create', 'volume:attachment_update', 'volume:attachment_delete', 'volume:attachment_complete',
-    'volume_extension:volume_image_metadata:set', 'volume_extension:volume_image_metadata:remove']) rules[a] = member;
+    'volume_extension:volume_image_metadata:set', 'volume_extension:volume_image_metadata:remove', 'volume:revert_to_snapshot', 'message:delete']) rules[a] = member;
   for (const a of ['volume_extension:types_manage', 'volume_extension:types_extra_specs:create', 'volume_extension:types_extra_specs:update',
     'volume_extension:types_extra_specs:delete', 'volume_extension:quotas:update', 'volume_extension:quotas:delete',
     'volume_extension:volume_admin_actions:reset_status', 'volume_extension:volume_admin_actions:force_delete',

@@ -3,6 +3,7 @@ import { BadRequest, NotFound } from '../../platform/errors.ts';
 import { uuid } from '../../platform/ids.ts';
 import { paginate, type Page } from '../../platform/pagination.ts';
 import { callerProject, enforce, isAdmin, nowIso, parseMap, visible, type BlockStorageDeps } from './deps.ts';
+import { Action, Detail } from './messages.ts';
 import type { Quotas } from './quotas.ts';
 import type { SnapshotTable } from './tables.ts';
 import type { Volumes } from './volumes.ts';
@@ -67,7 +68,8 @@ export class Snapshots {
       await this.quotas.check(tx, volume.project_id, { snapshots: 1, gigabytes: volume.size });
       await tx.insertInto('volume_snapshots').values(row).execute();
     });
-    this.d.worker.run({ snapshot: row.id }, async () => {
+    const message = { projectId: row.project_id, resourceType: 'VOLUME_SNAPSHOT', resourceUuid: row.id, action: Action.SNAPSHOT_CREATE, detail: Detail.SNAPSHOT_CREATE_ERROR } as const;
+    this.d.worker.run({ snapshot: row.id }, message, async () => {
       await this.d.driver.createSnapshot(row.id, volume.id);
       await this.setStatus(row.id, 'available', null);
     }, (fault) => this.setStatus(row.id, 'error', fault));
@@ -92,7 +94,8 @@ export class Snapshots {
       throw new BadRequest(`Invalid snapshot: Volume Snapshot status must be available or error, but current status is: ${row.status}.`);
     }
     await this.d.db.updateTable('volume_snapshots').set({ status: 'deleting', updated_at: nowIso() }).where('id', '=', id).execute();
-    this.d.worker.run({ snapshot: id }, () => this.finishDelete(id), (fault) => this.setStatus(id, 'error_deleting', fault));
+    const message = { projectId: row.project_id, resourceType: 'VOLUME_SNAPSHOT', resourceUuid: id, action: Action.SNAPSHOT_DELETE, detail: Detail.SNAPSHOT_DELETE_ERROR } as const;
+    this.d.worker.run({ snapshot: id }, message, () => this.finishDelete(id), (fault) => this.setStatus(id, 'error_deleting', fault));
   }
 
   async finishDelete(id: string): Promise<void> {

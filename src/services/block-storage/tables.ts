@@ -102,6 +102,23 @@ export interface QuotaTable {
   hard_limit: number;
 }
 
+/** Cinder's `messages` table, with the user message resolved when the message is recorded. */
+export interface MessageTable {
+  id: string;
+  project_id: string;
+  request_id: string;
+  /** VOLUME, VOLUME_SNAPSHOT or VOLUME_BACKUP. */
+  resource_type: string;
+  resource_uuid: string | null;
+  /** `VOLUME_<resource_type>_<action id>_<detail id>`, as Cinder composes it. */
+  event_id: string;
+  user_message: string;
+  message_level: string;
+  created_at: string;
+  /** Shown as `guaranteed_until`; the message is purged after it. */
+  expires_at: string;
+}
+
 export interface BlockStorageTables {
   volume_types: VolumeTypeTable;
   volumes: VolumeTable;
@@ -109,4 +126,5 @@ export interface BlockStorageTables {
   volume_attachments: AttachmentTable;
   volume_backups: BackupTable;
   volume_quotas: QuotaTable;
+  volume_messages: MessageTable;
 }

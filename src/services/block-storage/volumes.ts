@@ -11,6 +11,7 @@ import {
 } from './deps.ts';
 import { restoreBackupData } from './backup-data.ts';
 import { ImageUnacceptable, volumeImageMetadata, type ImageDescription } from './image-source.ts';
+import { Action, Detail, type MessageSpec } from './messages.ts';
 import type { Quotas } from './quotas.ts';
 import type { AttachmentTable, VolumeTable } from './tables.ts';
 import type { VolumeTypes } from './types.ts';
@@ -175,7 +176,9 @@ export class Volumes {
       await this.quotas.check(tx, project, { volumes: 1, gigabytes: size });
       await tx.insertInto('volumes').values(row).execute();
     });
-    this.d.worker.run({ volume: id }, () => this.build(row, source), (fault) => this.setStatus(id, 'error', fault));
+    const [action, detail] = source.kind === 'image' ? [Action.COPY_IMAGE_TO_VOLUME, Detail.UNKNOWN_ERROR]
+      : source.kind === 'backup' ? [Action.BACKUP_RESTORE, Detail.BACKUP_RESTORE_ERROR] : [Action.CREATE_VOLUME_FROM_BACKEND, Detail.DRIVER_FAILED_CREATE];
+    this.d.worker.run({ volume: id }, volumeMessage(row, action, detail), () => this.build(row, source), (fault) => this.setStatus(id, 'error', fault));
     return this.render(row);
   }
 
@@ -209,7 +212,7 @@ export class Volumes {
       return true;
     });
     if (!moved) throw new BadRequest(`Invalid volume: Volume ${id} changed status while being deleted; retry.`);
-    this.d.worker.run({ volume: id }, () => this.finishDelete(id), (fault) => this.setStatus(id, 'error_deleting', fault));
+    this.d.worker.run({ volume: id }, volumeMessage(row, Action.VOLUME_DELETE, Detail.UNKNOWN_ERROR), () => this.finishDelete(id), (fault) => this.setStatus(id, 'error_deleting', fault));
   }
 
   /** The controller half of delete: snapshots, then the volume, then its rows. Safe to repeat. */
@@ -233,10 +236,41 @@ export class Volumes {
       await this.quotas.check(tx, row.project_id, { gigabytes: newSize - row.size });
       await tx.updateTable('volumes').set({ status: 'extending', updated_at: nowIso() }).where('id', '=', id).execute();
     });
-    this.d.worker.run({ volume: id }, async () => {
+    this.d.worker.run({ volume: id }, volumeMessage(row, Action.EXTEND_VOLUME, Detail.DRIVER_FAILED_EXTEND), async () => {
       await this.d.driver.extend({ ...volumeSpec(this.d, row), sizeGiB: newSize });
       await this.d.db.updateTable('volumes').set({ size: newSize, status: 'available', fault: null, updated_at: nowIso() }).where('id', '=', id).execute();
     }, (fault) => this.setStatus(id, 'error_extending', fault));
+  }
+
+  /**
+   * Cinder's revert (3.40): only to the volume's latest snapshot, of the volume's size, both
+   * available; checks and words as Cinder's volumes controller and `volume.api.revert_to_snapshot`.
+   */
+  async revert(ctx: AuthContext, id: string, snapshotId: string | undefined): Promise<void> {
+    const row = await this.visibleRow(ctx, id);
+    const latest = await this.d.db.selectFrom('volume_snapshots').selectAll().where('volume_id', '=', id).orderBy('created_at', 'desc').executeTakeFirst();
+    if (!latest) throw new BadRequest(`Volume ${id} doesn't have any snapshots.`);
+    if (snapshotId === undefined || snapshotId !== latest.id) throw new BadRequest(`Specified snapshot ${snapshotId ?? 'None'} is None or not the latest one of volume ${id}.`);
+    if (row.size !== latest.size) {
+      throw new BadRequest(`Can't revert volume ${id} to its latest snapshot ${latest.id}. The volume size must be equal to the snapshot size.`);
+    }
+    enforce(this.d, ctx, 'volume:revert_to_snapshot', { project_id: row.project_id });
+    await this.d.db.transaction().execute(async (tx) => {
+      const now = nowIso();
+      const v = await tx.updateTable('volumes').set({ status: 'reverting', updated_at: now }).where('id', '=', id).where('status', '=', 'available').executeTakeFirst();
+      if (v.numUpdatedRows === 0n) throw new Conflict(`Invalid volume: Can't revert volume ${id} to its latest snapshot ${latest.id}. Volume's status must be 'available'.`);
+      const s = await tx.updateTable('volume_snapshots').set({ status: 'restoring', updated_at: now }).where('id', '=', latest.id).where('status', '=', 'available').executeTakeFirst();
+      if (s.numUpdatedRows === 0n) throw new Conflict(`Invalid snapshot: Can't revert volume ${id} to its latest snapshot ${latest.id}. Snapshot's status must be 'available'.`);
+    });
+    const snapshotBack = () => this.d.db.updateTable('volume_snapshots').set({ status: 'available', updated_at: nowIso() }).where('id', '=', latest.id).execute();
+    this.d.worker.run({ volume: id, snapshot: latest.id }, volumeMessage(row, Action.REVERT_TO_SNAPSHOT, Detail.UNKNOWN_ERROR), async () => {
+      await this.d.driver.revertToSnapshot(volumeSpec(this.d, row), latest.id);
+      await this.setStatus(id, 'available', null);
+      await snapshotBack();
+    }, async (fault) => {
+      await this.setStatus(id, 'error', fault);
+      await snapshotBack();
+    });
   }
 
   async setBootable(ctx: AuthContext, id: string, bootable: boolean): Promise<void> {
@@ -323,4 +357,8 @@ function checkImageFits(image: ImageDescription, size: number): void {
   if (size < image.min_disk) throw new BadRequest(`Invalid input received: Volume size ${size}GB cannot be smaller than the image minDisk size ${image.min_disk}GB.`);
   const virtualGiB = Math.ceil((image.virtual_size ?? 0) / GiB);
   if (virtualGiB > size) throw new ImageUnacceptable(image.id, `Image virtual size is ${virtualGiB}GB and doesn't fit in a volume of size ${size}GB.`);
+}
+
+function volumeMessage(v: VolumeTable, action: MessageSpec['action'], detail: MessageSpec['detail']): MessageSpec {
+  return { projectId: v.project_id, resourceType: 'VOLUME', resourceUuid: v.id, action, detail };
 }

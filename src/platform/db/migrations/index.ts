@@ -3,6 +3,7 @@ import * as identity from './2026-11-23-001-identity.ts';
 import * as image from './2026-11-23-002-image.ts';
 import * as blockStorage from './2026-11-23-003-block-storage.ts';
 import * as volumeImageMetadata from './2026-11-23-004-volume-image-metadata.ts';
+import * as blockStorageMessages from './2026-11-23-005-block-storage-messages.ts';
 
 /** Applied in name order; never edit a shipped migration, add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-002-image': image,
   '2026-11-23-003-block-storage': blockStorage,
   '2026-11-23-004-volume-image-metadata': volumeImageMetadata,
+  '2026-11-23-005-block-storage-messages': blockStorageMessages,
 };
