@@ -1,4 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Grant, GrantTarget } from '../../services/identity/assignments.ts';
 import type { RoleInput } from '../../services/identity/roles.ts';
 import { flagParam, one, type Query } from '../query.ts';
@@ -52,20 +51,19 @@ export function roleRoutes({ app, identity, links, auth }: IdentityApi): void {
   const grantRoutes = (prefix: string, target: (p: GrantParams) => GrantTarget, actorKind: Actor['kind'], inherited: boolean, suffix = '') => {
     const grant = (p: GrantParams): Grant => ({ actor: { kind: actorKind, id: p.aid }, target: target(p), roleId: p.rid, inherited });
     const one = `${prefix}/${actorKind}s/:aid/roles/:rid${suffix}`;
-    const ok = async (reply: FastifyReply) => noContent(reply);
     app.put<{ Params: GrantParams }>(one, async (req, reply) => {
       await assignments.grant(auth(req), grant(req.params));
-      return ok(reply);
+      return noContent(reply);
     });
     app.get<{ Params: GrantParams }>(one, async (req, reply) => {
       await assignments.check(auth(req), grant(req.params));
-      return ok(reply);
+      return noContent(reply);
     });
     app.delete<{ Params: GrantParams }>(one, async (req, reply) => {
       await assignments.revoke(auth(req), grant(req.params));
-      return ok(reply);
+      return noContent(reply);
     });
-    app.get<{ Params: GrantParams }>(`${prefix}/${actorKind}s/:aid/roles${suffix}`, async (req: FastifyRequest<{ Params: GrantParams }>) => ({
+    app.get<{ Params: GrantParams }>(`${prefix}/${actorKind}s/:aid/roles${suffix}`, async (req) => ({
       roles: (await assignments.listGrants(auth(req), { kind: actorKind, id: req.params.aid }, target(req.params), inherited)).map(role),
       links: links.collection(req),
     }));
@@ -89,8 +87,8 @@ export function roleRoutes({ app, identity, links, auth }: IdentityApi): void {
       domainId: one(q, 'scope.domain.id'),
       system: one(q, 'scope.system') !== undefined,
       inherited: inheritedTo === undefined ? undefined : true,
-      effective: q.effective !== undefined && flagParam(q, 'effective') !== false,
-      includeNames: q.include_names !== undefined && flagParam(q, 'include_names') !== false,
+      effective: flagParam(q, 'effective') ?? false,
+      includeNames: flagParam(q, 'include_names') ?? false,
       includeSubtree: flagParam(q, 'include_subtree') ?? false,
     });
     const abs = (path: string) => `${links.v3}${path}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { credentialsFor, type AuthContext, type Named, type Scope } from '../../platform/auth.ts';
+import { credentialsFor, type AuthContext, type Scope } from '../../platform/auth.ts';
 import { bool } from '../../platform/db/index.ts';
 import { BadRequest, NotFound, Unauthorized } from '../../platform/errors.ts';
 import type { ProjectTable, UserTable } from './tables.ts';
@@ -243,7 +243,7 @@ export function toContext(token: string, p: TokenPayload): AuthContext {
     token,
     user: p.user,
     scope: p.scope,
-    roles: p.roles as Named[],
+    roles: p.roles,
     methods: p.methods,
     auditIds: p.auditIds,
     issuedAt: new Date(p.issuedAt),
