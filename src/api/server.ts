@@ -3,14 +3,17 @@ import type { Config } from '../platform/config.ts';
 import type { BlockStorage } from '../services/block-storage/index.ts';
 import type { Identity } from '../services/identity/index.ts';
 import type { ImageService } from '../services/image/index.ts';
+import type { NetworkService } from '../services/network/index.ts';
 import { blockStoragePlugin } from './block-storage/plugin.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { imagePlugin } from './image/plugin.ts';
+import { networkPlugin } from './network/plugin.ts';
 
 export interface Services {
   identity: Identity;
   image: ImageService;
   blockStorage: BlockStorage;
+  network: NetworkService;
 }
 
 /** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
@@ -32,5 +35,6 @@ export async function buildServer(config: Config, services: Services, log: Fasti
   app.addHook('onClose', async () => services.image.data.idle());
   await app.register(blockStoragePlugin, { prefix: '/volume', storage: services.blockStorage, identity: services.identity, config });
   app.addHook('onClose', async () => services.blockStorage.idle());
+  await app.register(networkPlugin, { prefix: '/network', network: services.network, identity: services.identity, config });
   return app;
 }

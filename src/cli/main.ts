@@ -1,19 +1,34 @@
 import { parseArgs } from 'node:util';
 import { makeConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/log.ts';
+import { networkDriver } from './network-driver.ts';
 import { up } from './up.ts';
 
 const USAGE = `usage: sovcloud <command>
   up [--state-dir DIR] [--listen HOST:PORT] [--object-listen HOST:PORT]   run the cloud in the foreground
-  test                                                                     run the whole test suite`;
+     [--public-cidr CIDR] [--no-project-defaults]
+  purge [--state-dir DIR]                 remove this cloud's data plane (namespaces, links, rules, processes)
+  test                                    run the whole test suite`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'up') {
     const { values } = parseArgs({
       args: rest,
-      options: { 'state-dir': { type: 'string' }, listen: { type: 'string' }, 'object-listen': { type: 'string' } },
+      options: {
+        'state-dir': { type: 'string' }, listen: { type: 'string' }, 'object-listen': { type: 'string' },
+        'public-cidr': { type: 'string' }, 'no-project-defaults': { type: 'boolean' },
+      },
     });
-    await up(makeConfig({ stateDir: values['state-dir'], listen: values.listen, objectListen: values['object-listen'] }));
+    await up(makeConfig({
+      stateDir: values['state-dir'], listen: values.listen, objectListen: values['object-listen'],
+      publicCidr: values['public-cidr'], projectDefaults: !values['no-project-defaults'],
+    }));
+    return;
+  }
+  if (command === 'purge') {
+    const { values } = parseArgs({ args: rest, options: { 'state-dir': { type: 'string' } } });
+    await networkDriver(makeConfig({ stateDir: values['state-dir'] }), createLogger('warn')).purge();
     return;
   }
   console.error(USAGE);

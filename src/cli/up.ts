@@ -11,11 +11,13 @@ import { openDatabase } from '../platform/db/index.ts';
 import { loadPolicyOverrides } from '../platform/policy/file.ts';
 import { PolicyEngine } from '../platform/policy/engine.ts';
 import { createBlockStorage } from '../services/block-storage/index.ts';
-import { bootstrapIdentity, REGION } from '../services/identity/bootstrap.ts';
+import { bootstrapIdentity, DEFAULT_DOMAIN, REGION } from '../services/identity/bootstrap.ts';
 import { createIdentity } from '../services/identity/index.ts';
 import { createImageService } from '../services/image/index.ts';
+import { createNetworkService } from '../services/network/index.ts';
 import { writeClientFiles } from './client-files.ts';
 import { imageSource } from './image-source.ts';
+import { networkDriver } from './network-driver.ts';
 
 /** The composition root: opens state, wires services, serves until SIGTERM/SIGINT. */
 export async function up(config: Config): Promise<void> {
@@ -32,6 +34,18 @@ export async function up(config: Config): Promise<void> {
     images: imageSource(image),
     log,
   });
+  const network = createNetworkService(db, policy, {
+    driver: networkDriver(config, log),
+    settings: { ...config.network, dnsDomain: 'openstacklocal' },
+    log,
+  });
+  identity.projects.onCreated(async (projectId) => {
+    try {
+      await network.projectCreated(projectId);
+    } catch (err) {
+      log.error({ err, projectId }, 'could not create the network defaults of a new project');
+    }
+  });
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));
 
   const fresh = await bootstrapIdentity(db);
@@ -43,17 +57,22 @@ export async function up(config: Config): Promise<void> {
   const volumeUrl = `${config.publicUrl}/volume/v3/$(project_id)s`;
   await identity.catalog.ensureService('block-storage', 'cinderv3', 'Cinder Volume Service', volumeUrl, REGION);
   await identity.catalog.ensureService('volumev3', 'cinderv3', 'Cinder Volume Service (legacy type)', volumeUrl, REGION);
+  await identity.catalog.ensureService('network', 'neutron', 'Neutron Networking Service', `${config.publicUrl}/network`, REGION);
   writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
   // Finish or undo what a crash interrupted before anyone can see half-written images.
   await image.data.recover();
   await blockStorage.start();
+  const adminProject = (await identity.projects.byName('admin', DEFAULT_DOMAIN))!;
+  await network.start(adminProject.id);
+  if (fresh) await network.projectCreated((await identity.projects.byName('demo', DEFAULT_DOMAIN))!.id);
 
-  const app = await buildServer(config, { identity, image, blockStorage }, log);
+  const app = await buildServer(config, { identity, image, blockStorage, network }, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    network.stop();
     await app.close();
     await db.destroy();
     process.exit(0);

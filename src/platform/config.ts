@@ -16,6 +16,13 @@ export interface Config {
   /** Roles a domain manager may assign and revoke inside its domain (scs-0302). */
   domainManagedRoles: string[];
   logLevel: string;
+  network: {
+    /** The external network `public`: a range that exists only on this cloud's own bridge. */
+    publicCidr: string;
+    /** Give every new project a network, router and `ssh-icmp` group. */
+    projectDefaults: boolean;
+    projectCidr: string;
+  };
 }
 
 export function parseEndpoint(value: string): Endpoint {
@@ -30,7 +37,15 @@ function urlHost(host: string): string {
   return host === '0.0.0.0' ? '127.0.0.1' : host;
 }
 
-export function makeConfig(options: { stateDir?: string; listen?: string; objectListen?: string }): Config {
+export interface ConfigOptions {
+  stateDir?: string;
+  listen?: string;
+  objectListen?: string;
+  publicCidr?: string;
+  projectDefaults?: boolean;
+}
+
+export function makeConfig(options: ConfigOptions): Config {
   const listen = parseEndpoint(options.listen ?? '127.0.0.1:8770');
   return {
     stateDir: options.stateDir ?? join(homedir(), '.local', 'share', 'sovcloud'),
@@ -40,5 +55,9 @@ export function makeConfig(options: { stateDir?: string; listen?: string; object
     tokenLifetimeSeconds: 3600,
     domainManagedRoles: ['reader', 'member', 'load-balancer_member'],
     logLevel: process.env.SOVCLOUD_LOG_LEVEL ?? 'info',
+    // RFC 5737 TEST-NET-2: never routed on the Internet, so nothing can leak to a real network.
+    // (TEST-NET-3 is taken by some sandboxes for their package mirrors, which a host route to
+    // our uplink would hijack; the driver refuses any CIDR the host already routes elsewhere.)
+    network: { publicCidr: options.publicCidr ?? '198.51.100.0/24', projectDefaults: options.projectDefaults ?? true, projectCidr: '10.0.0.0/24' },
   };
 }

@@ -229,10 +229,21 @@ function runCli(cloud: string | AuthEnv, cloudsYaml: string, args: string[], ext
   });
 }
 
+/** Removes what the cloud of `stateDir` made on the host (namespaces, links, rules, daemons). */
+export function purge(stateDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('./sovcloud', ['purge', '--state-dir', stateDir], { cwd: repoRoot, timeout: cliTimeoutMs }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`sovcloud purge failed: ${stderr}`, { cause: error }));
+      else resolve();
+    });
+  });
+}
+
 /**
- * Starts `./sovcloud up` on free loopback ports with a fresh state dir and waits for its ready line.
+ * Starts `./sovcloud up` on free loopback ports with a fresh state dir and waits for its ready
+ * line; `stop()` also purges the cloud's data plane from the host.
  */
-export async function startCloud(): Promise<Cloud> {
+export async function startCloud(extraArgs: string[] = []): Promise<Cloud> {
   const port = await freePort();
   let objectPort = await freePort();
   while (objectPort === port) objectPort = await freePort();
@@ -243,6 +254,7 @@ export async function startCloud(): Promise<Cloud> {
     '--state-dir', stateDir,
     '--listen', `127.0.0.1:${port}`,
     '--object-listen', `127.0.0.1:${objectPort}`,
+    ...extraArgs,
   ]);
   await server.start();
 
@@ -266,7 +278,10 @@ export async function startCloud(): Promise<Cloud> {
       assert.notEqual(r.code, 0, `${describeCall(cloud, args)} was expected to fail but exited 0\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       return r.stderr;
     },
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      await purge(stateDir);
+    },
     crash: () => server.crash(),
     async restart() {
       await server.stop();

@@ -45,6 +45,8 @@ const KNOWN = ['id', 'name', 'domain_id', 'parent_id', 'description', 'enabled',
 const MAX_TAGS = 80;
 
 export class Projects {
+  private readonly createdListeners: ((projectId: string) => Promise<void>)[] = [];
+
   constructor(private readonly d: IdentityDeps, private readonly domains: Domains) {}
 
   async find(id: string): Promise<ProjectTable | undefined> {
@@ -153,7 +155,17 @@ export class Projects {
       await tx.insertInto('projects').values(row).execute();
       if (tags.length) await tx.insertInto('project_tags').values(tags.map((name) => ({ project_id: row.id, name }))).execute();
     });
+    for (const listener of this.createdListeners) await listener(row.id);
     return this.render(row);
+  }
+
+  /**
+   * Keystone's `identity.project.created` notification, for services that give every new project
+   * something (its network defaults). Runs after the project is committed, before the API
+   * answers; a listener must not throw, since the project exists whatever it does.
+   */
+  onCreated(listener: (projectId: string) => Promise<void>): void {
+    this.createdListeners.push(listener);
   }
 
   async update(ctx: AuthContext, id: string, patch: ProjectInput): Promise<Project> {

@@ -4,6 +4,7 @@ import * as image from './2026-11-23-002-image.ts';
 import * as blockStorage from './2026-11-23-003-block-storage.ts';
 import * as volumeImageMetadata from './2026-11-23-004-volume-image-metadata.ts';
 import * as blockStorageMessages from './2026-11-23-005-block-storage-messages.ts';
+import * as network from './2026-12-01-006-network.ts';
 
 /** Applied in name order; never edit a shipped migration, add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-003-block-storage': blockStorage,
   '2026-11-23-004-volume-image-metadata': volumeImageMetadata,
   '2026-11-23-005-block-storage-messages': blockStorageMessages,
+  '2026-12-01-006-network': network,
 };
