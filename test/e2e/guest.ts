@@ -71,7 +71,13 @@ export class Guest {
     await must('ip', ['link', 'add', peer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await must('ip', ['link', 'set', peer, 'netns', vif.namespace]);
     await must('ip', ['-n', vif.namespace, 'link', 'set', peer, 'name', vif.device_name]);
-    await must('ip', ['-n', vif.namespace, 'link', 'set', vif.device_name, 'master', vif.bridge_name, 'up']);
+    // The network's bridge appears when the controller has converged; wait for it as a plugging host would.
+    for (let tries = 0; ; tries++) {
+      const r = await run('ip', ['-n', vif.namespace, 'link', 'set', vif.device_name, 'master', vif.bridge_name, 'up']);
+      if (r.code === 0) break;
+      if (tries >= 50) throw new Error(`bridge ${vif.bridge_name} never appeared: ${r.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'address', port.mac_address]);
     await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
