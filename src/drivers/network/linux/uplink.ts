@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { NetworkSpec } from '../../../services/network/driver.ts';
+import { contains, ipVersion, networkAddress, networkCidr } from './addr.ts';
 import { NetworkBackendError } from './errors.ts';
 import { ip, ipBatch, ipJson, type Link } from './exec.ts';
 import { addressChanges, isUp } from './links.ts';
@@ -58,6 +59,7 @@ export async function syncUplink(names: Names, spec: NetworkSpec, intLinks: Link
   const peer = intLinks.find((l) => l.ifname === peerName);
   const bridge = names.bridge(spec.id);
   if (!host || !peer) {
+    await assertFreeOnHost(names, spec.uplink.address);
     if (host) await ip(null, ['link', 'del', hostName]);
     if (peer) await ip(names.intNs, ['link', 'del', peerName]);
     await ip(null, ['link', 'add', hostName, 'mtu', String(spec.mtu), 'type', 'veth', 'peer', 'name', peerName, 'mtu', String(spec.mtu), 'netns', names.intNs]);
@@ -70,6 +72,27 @@ export async function syncUplink(names: Names, spec: NetworkSpec, intLinks: Link
   if (host.mtu !== spec.mtu || !isUp(host)) hostLines.unshift(`link set ${hostName} mtu ${spec.mtu} up`);
   await ipBatch(null, hostLines);
   if (peer.master !== bridge || peer.mtu !== spec.mtu || !isUp(peer)) await ip(names.intNs, ['link', 'set', peerName, 'master', bridge, 'mtu', String(spec.mtu), 'up']);
+}
+
+interface Route {
+  dst: string;
+  dev?: string;
+}
+
+/**
+ * Refuses an uplink whose range the host already routes through another interface (another
+ * cloud's uplink, or a real network): the connected route we would add could divert the host's
+ * own traffic. The default route is no clash; names resolved through it are the operator's to
+ * keep out of the range (`--public-cidr`).
+ */
+async function assertFreeOnHost(names: Names, address: string): Promise<void> {
+  const net = networkCidr(address);
+  const routes = [...await ipJson<Route>(null, ['-4', 'route', 'show']), ...await ipJson<Route>(null, ['-6', 'route', 'show'])];
+  const overlaps = (a: string, b: string) => contains(a, networkAddress(b)) || contains(b, networkAddress(a));
+  const clash = routes.find((r) => r.dst !== 'default' && !r.dev?.startsWith(names.uplinkHostPrefix) && ipVersion(r.dst) === ipVersion(net) && overlaps(net, r.dst));
+  if (clash) {
+    throw new NetworkBackendError(`The external network's range ${net} overlaps the host's route to ${clash.dst} via ${clash.dev ?? 'a gateway'}; start the cloud with another --public-cidr.`);
+  }
 }
 
 /** Router advertisements from the cloud's network must never give the host routes. */
