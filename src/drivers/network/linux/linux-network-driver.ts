@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../platform/log.ts';
 import type { FirewallSpec, NetworkDriver, NetworkSpec, RouterSpec, VifDetails } from '../../../services/network/driver.ts';
@@ -124,6 +124,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
     await ipBatch(null, (await hostUplinks(this.names)).map((l) => `link del ${l.ifname}`));
     if (await this.hasIntNs()) await run('ip', ['netns', 'del', this.names.intNs]);
     await nft(null, renderUplinkTableRemoval(this.names));
+    await rm(this.runDir, { recursive: true, force: true });
   }
 
   private async syncBridge(spec: NetworkSpec, intLinks: Link[]): Promise<void> {
