@@ -59,3 +59,16 @@ export function credentialsFor(
   }
   return creds;
 }
+
+/**
+ * A project-scoped context made in-process, without a token: for a service acting inside a project
+ * with the rights `roles` give (as Neutron's admin context does), and for tests of services.
+ */
+export function projectContext(project: string, roles: string[], userId = `u-${project}`): AuthContext {
+  const domain: Named = { id: 'default', name: 'Default' };
+  const user = { id: userId, name: userId, domain };
+  const scope: Scope = { kind: 'project', project: { id: project, name: project, domain } };
+  const named = roles.map((name) => ({ id: name, name }));
+  const at = new Date();
+  return { token: '', user, scope, roles: named, methods: [], auditIds: [], issuedAt: at, expiresAt: at, credentials: credentialsFor(user, scope, named) };
+}

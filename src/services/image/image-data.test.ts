@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { FileImageStore } from '../../drivers/disk/file-image-store.ts';
-import { credentialsFor, type AuthContext, type Scope } from '../../platform/auth.ts';
+import { projectContext } from '../../platform/auth.ts';
 import { openDatabase, type Db } from '../../platform/db/index.ts';
 import { SovError } from '../../platform/errors.ts';
 import { PolicyEngine } from '../../platform/policy/engine.ts';
@@ -18,15 +18,7 @@ let db: Db;
 let svc: ImageService;
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
-function caller(project: string, roles: string[]): AuthContext {
-  const user = { id: `u-${project}`, name: project, domain: { id: 'default', name: 'Default' } };
-  const scope: Scope = { kind: 'project', project: { id: project, name: project, domain: user.domain } };
-  const named = roles.map((name) => ({ id: name, name }));
-  return {
-    token: 't', user, scope, roles: named, methods: ['password'], auditIds: [], issuedAt: new Date(), expiresAt: new Date(),
-    credentials: credentialsFor(user, scope, named),
-  };
-}
+const caller = (project: string, roles: string[]) => projectContext(project, roles);
 const alice = caller('project-a', ['member', 'reader']);
 const bob = caller('project-b', ['member', 'reader']);
 const admin = caller('project-admin', ['admin', 'member', 'reader']);

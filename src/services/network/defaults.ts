@@ -1,4 +1,4 @@
-import { credentialsFor, type AuthContext, type Named, type Scope } from '../../platform/auth.ts';
+import { projectContext } from '../../platform/auth.ts';
 import type { NetworkDeps } from './deps.ts';
 import { fromBig, parseCidr } from './ip.ts';
 import type { Networks } from './networks.ts';
@@ -19,14 +19,7 @@ interface Parts {
 }
 
 /** The network service acting for a project with admin rights, as Neutron's admin context does. */
-function serviceContext(projectId: string): AuthContext {
-  const domain: Named = { id: 'default', name: 'Default' };
-  const user = { id: 'sovcloud-network', name: 'sovcloud-network', domain };
-  const scope: Scope = { kind: 'project', project: { id: projectId, name: projectId, domain } };
-  const roles: Named[] = ['admin', 'member', 'reader'].map((name) => ({ id: name, name }));
-  const at = new Date();
-  return { token: '', user, scope, roles, methods: [], auditIds: [], issuedAt: at, expiresAt: at, credentials: credentialsFor(user, scope, roles) };
-}
+const serviceContext = (projectId: string) => projectContext(projectId, ['admin', 'member', 'reader'], 'sovcloud-network');
 
 /**
  * What a cloud user finds ready (the iX review praised this of pluscloud open): the shared

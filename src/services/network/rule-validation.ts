@@ -1,5 +1,6 @@
 import { badRequest } from './deps.ts';
 import { canonicalIp, ipVersion, parseCidr } from './ip.ts';
+import type { RuleFields } from './tables.ts';
 import { invalid, str, type Body } from './validate.ts';
 
 /** neutron-lib's `IP_PROTOCOL_MAP`, in its order (the order shows in the error message). */
@@ -36,16 +37,7 @@ export interface RuleSpec {
 }
 
 /** The fields Neutron compares to find a duplicate rule (`_rule_to_key`, minus the group), as stored. */
-export interface RuleKey {
-  direction: string;
-  ethertype: string;
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
-  remote_group_id: string | null;
-  remote_address_group_id: string | null;
-}
+export type RuleKey = Omit<RuleFields, 'description'>;
 
 /** The IANA number of a stored protocol: names map through Neutron's table, numbers are themselves, null (any) stays null. */
 export function protocolNumber(protocol: string | null): number | null {

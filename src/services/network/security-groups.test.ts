@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { credentialsFor, type AuthContext, type Scope } from '../../platform/auth.ts';
+import { projectContext, type AuthContext } from '../../platform/auth.ts';
 import { openDatabase, type Db } from '../../platform/db/index.ts';
 import { SovError } from '../../platform/errors.ts';
 import { PolicyEngine } from '../../platform/policy/engine.ts';
@@ -20,15 +20,7 @@ let rules: SecurityGroupRules;
 let templates: DefaultSecurityGroupRules;
 let quotas: Quotas;
 
-function caller(project: string, roles: string[]): AuthContext {
-  const user = { id: `u-${project}`, name: project, domain: { id: 'default', name: 'Default' } };
-  const scope: Scope = { kind: 'project', project: { id: project, name: project, domain: user.domain } };
-  const named = roles.map((name) => ({ id: name, name }));
-  return {
-    token: 't', user, scope, roles: named, methods: ['password'], auditIds: [], issuedAt: new Date(), expiresAt: new Date(),
-    credentials: credentialsFor(user, scope, named),
-  };
-}
+const caller = (project: string, roles: string[]) => projectContext(project, roles);
 // Each test uses its own projects, so lazily created default groups never leak between tests.
 let n = 0;
 const member = () => caller(`project-${++n}`, ['member', 'reader']);

@@ -115,37 +115,32 @@ export interface SecurityGroupTable extends Standard {
   is_default: Flag;
 }
 
-export interface SecurityGroupRuleTable {
-  id: string;
-  project_id: string;
-  security_group_id: string;
+/** What a rule and a default-rule template have in common. */
+export interface RuleFields {
   direction: string;
   ethertype: string;
   protocol: string | null;
   port_range_min: number | null;
   port_range_max: number | null;
   remote_ip_prefix: string | null;
+  /** In a template, `PARENT` means the group the rule is copied into. */
   remote_group_id: string | null;
   remote_address_group_id: string | null;
   description: string;
+}
+
+export interface SecurityGroupRuleTable extends RuleFields {
+  id: string;
+  project_id: string;
+  security_group_id: string;
   revision_number: number;
   created_at: string;
   updated_at: string;
 }
 
 /** Templates for the rules of new security groups (Neutron's `default-security-group-rules`). */
-export interface DefaultSecurityGroupRuleTable {
+export interface DefaultSecurityGroupRuleTable extends RuleFields {
   id: string;
-  direction: string;
-  ethertype: string;
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
-  /** `PARENT` means the group the rule is copied into. */
-  remote_group_id: string | null;
-  remote_address_group_id: string | null;
-  description: string;
   used_in_default_sg: Flag;
   used_in_non_default_sg: Flag;
 }

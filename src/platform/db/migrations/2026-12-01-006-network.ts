@@ -11,6 +11,19 @@ function standard(t: CreateTableBuilder<string, never>): CreateTableBuilder<stri
     .addColumn('updated_at', 'varchar(40)', (c) => c.notNull());
 }
 
+/** A security group rule's match, shared by rules and the templates new groups copy. */
+function ruleColumns(t: CreateTableBuilder<string, never>): CreateTableBuilder<string, never> {
+  return t    .addColumn('direction', 'varchar(16)', (c) => c.notNull())
+    .addColumn('ethertype', 'varchar(8)', (c) => c.notNull())
+    .addColumn('protocol', 'varchar(40)')
+    .addColumn('port_range_min', 'integer')
+    .addColumn('port_range_max', 'integer')
+    .addColumn('remote_ip_prefix', 'varchar(64)')
+    .addColumn('remote_group_id', 'varchar(36)')
+    .addColumn('remote_address_group_id', 'varchar(36)')
+    .addColumn('description', 'varchar(255)', (c) => c.notNull());
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
   await standard(db.schema.createTable('networks'))
     .addColumn('admin_state_up', 'integer', (c) => c.notNull())
@@ -101,35 +114,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One default group per project, even when two first requests race to create it.
   await db.schema.createIndex('security_groups_one_default').on('security_groups').columns(['project_id', 'is_default']).unique()
     .where('is_default', '=', 1).execute();
-  await db.schema.createTable('security_group_rules')
+  await ruleColumns(db.schema.createTable('security_group_rules')
     .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
     .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
-    .addColumn('security_group_id', 'varchar(36)', (c) => c.notNull().references('security_groups.id').onDelete('cascade'))
-    .addColumn('direction', 'varchar(16)', (c) => c.notNull())
-    .addColumn('ethertype', 'varchar(8)', (c) => c.notNull())
-    .addColumn('protocol', 'varchar(40)')
-    .addColumn('port_range_min', 'integer')
-    .addColumn('port_range_max', 'integer')
-    .addColumn('remote_ip_prefix', 'varchar(64)')
-    .addColumn('remote_group_id', 'varchar(36)')
-    .addColumn('remote_address_group_id', 'varchar(36)')
-    .addColumn('description', 'varchar(255)', (c) => c.notNull())
+    .addColumn('security_group_id', 'varchar(36)', (c) => c.notNull().references('security_groups.id').onDelete('cascade')))
     .addColumn('revision_number', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('security_group_rules_group').on('security_group_rules').column('security_group_id').execute();
-  await db.schema.createTable('default_security_group_rules')
-    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
-    .addColumn('direction', 'varchar(16)', (c) => c.notNull())
-    .addColumn('ethertype', 'varchar(8)', (c) => c.notNull())
-    .addColumn('protocol', 'varchar(40)')
-    .addColumn('port_range_min', 'integer')
-    .addColumn('port_range_max', 'integer')
-    .addColumn('remote_ip_prefix', 'varchar(64)')
-    .addColumn('remote_group_id', 'varchar(36)')
-    .addColumn('remote_address_group_id', 'varchar(36)')
-    .addColumn('description', 'varchar(255)', (c) => c.notNull())
+  await ruleColumns(db.schema.createTable('default_security_group_rules')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey()))
     .addColumn('used_in_default_sg', 'integer', (c) => c.notNull())
     .addColumn('used_in_non_default_sg', 'integer', (c) => c.notNull())
     .execute();
