@@ -51,6 +51,8 @@ export async function http(url: string, method: string, o: { headers?: Record<st
 
 export interface Cloud {
   url: string;
+  /** The external network `public`'s range: a /24 of 198.18.0.0/15 no other cloud on the host uses. */
+  publicCidr: string;
   stateDir: string;
   cloudsYaml: string;
   /** Runs `openstack` with `--os-cloud CLOUD`, or with the given auth env and no clouds.yaml. */
@@ -229,6 +231,18 @@ function runCli(cloud: string | AuthEnv, cloudsYaml: string, args: string[], ext
   });
 }
 
+/**
+ * A /24 of the benchmarking range (RFC 2544) that the host routes nowhere yet, so a test cloud's
+ * uplink never clashes with a cloud the user runs (or another test's).
+ */
+async function freePublicCidr(): Promise<string> {
+  const routes = await new Promise<string>((resolve) => execFile('ip', ['-4', 'route', 'show'], (_e, out) => resolve(String(out))));
+  for (;;) {
+    const cidr = `198.${18 + Math.floor(Math.random() * 2)}.${Math.floor(Math.random() * 256)}.0/24`;
+    if (!routes.includes(cidr)) return cidr;
+  }
+}
+
 /** Removes what the cloud of `stateDir` made on the host (namespaces, links, rules, daemons). */
 export function purge(stateDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -244,6 +258,7 @@ export function purge(stateDir: string): Promise<void> {
  * line; `stop()` also purges the cloud's data plane from the host.
  */
 export async function startCloud(extraArgs: string[] = []): Promise<Cloud> {
+  const publicCidr = await freePublicCidr();
   const port = await freePort();
   let objectPort = await freePort();
   while (objectPort === port) objectPort = await freePort();
@@ -254,6 +269,7 @@ export async function startCloud(extraArgs: string[] = []): Promise<Cloud> {
     '--state-dir', stateDir,
     '--listen', `127.0.0.1:${port}`,
     '--object-listen', `127.0.0.1:${objectPort}`,
+    '--public-cidr', publicCidr,
     ...extraArgs,
   ]);
   await server.start();
@@ -261,6 +277,7 @@ export async function startCloud(extraArgs: string[] = []): Promise<Cloud> {
   const os = (cloud: string | AuthEnv, args: string[], extraEnv?: Record<string, string>) => runCli(cloud, cloudsYaml, args, extraEnv);
   return {
     url: `http://127.0.0.1:${port}`,
+    publicCidr,
     stateDir,
     cloudsYaml,
     os,

@@ -143,18 +143,29 @@ test('IPv6 SLAAC: the guest configures its address from router advertisements', 
   await eventually(`g1 configures ${v6}`, async () => (await g1.exec(['ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'])).stdout.includes(v6), true, 30_000);
 });
 
-test('after a crash the data plane converges to the database; deleting removes every device and daemon', async () => {
+test('after a crash the data plane converges to the database; deleting removes every device, rule and daemon', async () => {
   const net = await cloud.osJson('sovcloud-demo', ['network', 'create', 'short-lived']);
   await cloud.osJson('sovcloud-demo', ['subnet', 'create', '--network', 'short-lived', '--subnet-range', '10.9.0.0/24', 'short-lived-subnet']);
+  const router = await cloud.osJson('sovcloud-demo', ['router', 'create', '--external-gateway', 'public', 'short-router']);
+  await cloud.os('sovcloud-demo', ['router', 'add', 'subnet', 'short-router', 'short-lived-subnet']);
+  const port = await boundPort('sovcloud-demo', 'short-lived', 'short-port');
+  const vif = port['binding:vif_details'];
   await cloud.crash();
   await cloud.restart();
   const namespaces = async () => (await run('ip', ['netns', 'list'])).stdout;
-  const daemons = async () => (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(net.id) && !l.includes('ps -eo'));
-  await eventually('the network DHCP server runs after restart', async () => (await namespaces()).includes(net.id) && (await daemons()).length > 0);
+  const daemons = async (id: string) => (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(id) && !l.includes('ps -eo'));
+  const firewall = async () => (await run('ip', ['netns', 'exec', vif.namespace, 'nft', 'list', 'ruleset'])).stdout;
+  await eventually('the network, router and port exist after restart', async () => (await namespaces()).includes(net.id) && (await namespaces()).includes(router.id)
+    && (await daemons(net.id)).length > 0 && (await firewall()).includes(vif.device_name));
+  await cloud.os('sovcloud-demo', ['port', 'delete', port.id]);
+  await cloud.os('sovcloud-demo', ['router', 'remove', 'subnet', 'short-router', 'short-lived-subnet']);
+  await cloud.os('sovcloud-demo', ['router', 'delete', 'short-router']);
   await cloud.os('sovcloud-demo', ['network', 'delete', 'short-lived']);
   await cloud.crash();
   await cloud.restart();
-  await eventually('nothing of the deleted network is left', async () => !(await namespaces()).includes(net.id) && (await daemons()).length === 0);
+  await eventually('nothing of the deleted network, router and port is left', async () => !(await namespaces()).includes(net.id) && !(await namespaces()).includes(router.id)
+    && (await daemons(net.id)).length === 0 && (await daemons(router.id)).length === 0 && !(await firewall()).includes(vif.device_name)
+    && !(await run('ip', ['-n', vif.namespace, 'link', 'show', vif.bridge_name])).stdout.includes(vif.bridge_name));
   // What the database still has keeps working: g2 reaches g1 again after two crashes.
   await eventually('g2 still reaches g1 after the restarts', () => need(state.g2, 'guest g2').pings(need(state.ip1, 'address of g1')));
 });
