@@ -41,7 +41,7 @@ export async function networkPlugin(app: FastifyInstance, { network, identity, c
 
   const version = { id: 'v2.0', status: 'CURRENT', links: [{ href: `${root}/v2.0/`, rel: 'self' }] };
   app.get('/', async () => ({ versions: [version] }));
-  const collections = ['networks', 'subnets', 'ports', 'routers', 'floatingips', 'security-groups', 'security-group-rules',
+  const collections = ['networks', 'subnets', 'subnetpools', 'ports', 'routers', 'floatingips', 'security-groups', 'security-group-rules',
     'default-security-group-rules', 'quotas', 'availability_zones', 'extensions'];
   app.get('/v2.0', async () => ({
     resources: collections.map((c) => ({ name: c.replace(/s$/, '').replaceAll('-', '_'), collection: c, links: [{ href: `${root}/v2.0/${c}`, rel: 'self' }] })),
@@ -54,6 +54,7 @@ export async function networkPlugin(app: FastifyInstance, { network, identity, c
   };
   crud(api, 'networks', 'network', network.networks, { tags: network.tags });
   crud(api, 'subnets', 'subnet', network.subnets, { tags: network.tags });
+  crud(api, 'subnetpools', 'subnetpool', network.subnetPools, { tags: network.tags });
   crud(api, 'ports', 'port', network.ports, { tags: network.tags });
   crud(api, 'routers', 'router', network.routers, { tags: network.tags });
   crud(api, 'floatingips', 'floatingip', network.floatingIps, { tags: network.tags });

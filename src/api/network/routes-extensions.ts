@@ -35,6 +35,8 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['pagination', 'Pagination support', 'Enables pagination support.'],
   ['fip-port-details', 'Floating IP Port Details Extension', 'Add port_details attribute to Floating IP resource'],
   ['subnet-service-types', 'Subnet service types', 'Provides ability to set the subnet service_types field'],
+  ['subnet_allocation', 'Subnet Allocation', 'Enables allocation of subnets from a subnet pool'],
+  ['default-subnetpools', 'Default Subnetpools', 'Provides ability to mark and use a subnetpool as the default.'],
   ['ip-substring-filtering', 'IP address substring filtering', 'Provides IP address substring filtering when listing ports'],
 ];
 

@@ -14,6 +14,7 @@ import { Quotas } from './quotas.ts';
 import { Routers } from './routers.ts';
 import { SecurityGroupRules } from './security-group-rules.ts';
 import { SecurityGroups } from './security-groups.ts';
+import { SubnetPools } from './subnet-pools.ts';
 import { Subnets } from './subnets.ts';
 import { Tags } from './tags.ts';
 
@@ -39,6 +40,7 @@ export type Tagged = Tags;
 export interface NetworkService {
   networks: Networks;
   subnets: Subnets;
+  subnetPools: SubnetPools;
   ports: Ports;
   routers: Routers;
   floatingIps: FloatingIps;
@@ -76,12 +78,13 @@ export function createNetworkService(db: Db, policy: PolicyEngine, o: NetworkOpt
   const securityGroupRules = new SecurityGroupRules(d, securityGroups, quotas);
   const networks = new Networks(d, tags, quotas);
   const ports = new Ports(d, tags, quotas, networks, securityGroups);
-  const subnets = new Subnets(d, tags, quotas, networks, ports);
+  const subnetPools = new SubnetPools(d, tags, quotas);
+  const subnets = new Subnets(d, tags, quotas, networks, ports, subnetPools);
   const routers = new Routers(d, tags, quotas, networks, subnets, ports);
   const floatingIps = new FloatingIps(d, tags, quotas, networks, ports);
   const defaults = new ProjectDefaults(d, { networks, subnets, routers, securityGroups, securityGroupRules });
   return {
-    networks, subnets, ports, routers, floatingIps, securityGroups, securityGroupRules, defaultSecurityGroupRules, quotas, tags,
+    networks, subnets, subnetPools, ports, routers, floatingIps, securityGroups, securityGroupRules, defaultSecurityGroupRules, quotas, tags,
     projectCreated: (projectId) => defaults.forProject(projectId),
     async start(adminProject) {
       await controller.start();

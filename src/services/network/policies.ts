@@ -22,7 +22,8 @@ export function networkPolicies(): Record<string, string> {
     for (const verb of ['create', 'update', 'delete']) rules[`${verb}_${r}`] = member;
   }
   for (const a of ['create_network:shared', 'update_network:shared', 'create_network:router:external', 'update_network:router:external',
-    'create_network:is_default', 'update_network:is_default', 'create_network:provider', 'create_subnetpool:shared', 'create_subnetpool:is_default',
+    'create_network:is_default', 'update_network:is_default', 'create_network:provider',
+    'create_subnetpool:shared', 'create_subnetpool:is_default', 'update_subnetpool:is_default',
     'create_port:binding:host_id', 'update_port:binding:host_id', 'create_port:binding:profile', 'update_port:binding:profile',
     'create_router:external_gateway_info:external_fixed_ips', 'update_router:external_gateway_info:external_fixed_ips',
     'create_router:distributed', 'create_router:ha', 'create_floatingip:floating_ip_address']) rules[a] = admin;

@@ -8,6 +8,7 @@ import { contains, defaultPools, eui64, fromBig, overlaps, parseCidr, toBig, typ
 import type { Networks } from './networks.ts';
 import { DHCP, ROUTER_INTERFACE, ROUTER_GATEWAY, type Ports } from './ports.ts';
 import type { Quotas } from './quotas.ts';
+import { allocateFromPool, nonNegative, type SubnetPools } from './subnet-pools.ts';
 import type { SubnetTable } from './tables.ts';
 import type { Tags } from './tags.ts';
 import { bool, cidr as parseCidrAttr, int, invalid, ip, list, object, only, str, type Body } from './validate.ts';
@@ -26,7 +27,7 @@ type Pool = { start: string; end: string };
 
 export class Subnets {
   constructor(private readonly d: NetworkDeps, private readonly tags: Tags, private readonly quotas: Quotas,
-    private readonly networks: Networks, private readonly ports: Ports) {}
+    private readonly networks: Networks, private readonly ports: Ports, private readonly subnetPools: SubnetPools) {}
 
   async row(ctx: AuthContext, id: string, db: Db = this.d.db): Promise<Selectable<SubnetTable>> {
     const row = await db.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
@@ -60,29 +61,36 @@ export class Subnets {
     }
     const version = int(b, 'ip_version');
     if (version !== 4 && version !== 6) throw invalid('ip_version', `${String(b.ip_version)} is not in [4, 6]`);
-    if (b.cidr === undefined || b.cidr === null) {
-      throw badRequest('Bad subnets request: a cidr must be specified in the absence of a subnet pool.');
-    }
-    const c = parseCidr(parseCidrAttr(b.cidr, 'cidr'));
-    if (c.version !== version) throw invalidInput(`Cidr ${c.text} does not match IP version ${version}`);
+    const asked = b.cidr === undefined || b.cidr === null ? null : parseCidr(parseCidrAttr(b.cidr, 'cidr'));
+    if (asked && asked.version !== version) throw invalidInput(`Cidr ${asked.text} does not match IP version ${version}`);
+    const prefixlen = nonNegative(b, 'prefixlen');
+    if (asked && prefixlen != null) throw badRequest('Bad subnets request: cidr and prefixlen must not be supplied together.');
+    const pool = await this.subnetPools.forSubnet(ctx, b, version);
+    if (!pool && !asked) throw badRequest('Bad subnets request: a subnetpool must be specified in the absence of a cidr.');
+    if (pool && !asked && b.allocation_pools !== undefined) throw badRequest('Bad subnets request: allocation_pools allowed only for specific subnet requests.');
+    const askedGateway = b.gateway_ip === undefined || b.gateway_ip === null ? b.gateway_ip : ip(b.gateway_ip, 'gateway_ip');
     const modes = this.ipv6Modes(b, version);
-    const gateway = b.gateway_ip === null ? null : b.gateway_ip === undefined ? fromBig(c.first + 1n, c.version) : ip(b.gateway_ip, 'gateway_ip');
-    const pools = b.allocation_pools === undefined ? defaultPools(c, gateway) : this.pools(c, list(b, 'allocation_pools')!);
-    this.checkGateway(c, gateway, pools);
     const id = uuid();
     const t = now();
     const enableDhcp = bool(b, 'enable_dhcp') ?? true;
     await this.d.db.transaction().execute(async (tx) => {
       await this.quotas.check(tx, project, 'subnet');
-      const others = await tx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).execute();
+      const c = pool ? await allocateFromPool(tx, pool, project, { cidr: asked, prefixlen, gateway: askedGateway }) : asked!;
+      const gateway = askedGateway === undefined ? fromBig(c.first + 1n, c.version) : askedGateway;
+      const pools = b.allocation_pools === undefined ? defaultPools(c, gateway) : this.pools(c, list(b, 'allocation_pools')!);
+      this.checkGateway(c, gateway, pools);
+      const others = await tx.selectFrom('subnets').select(['cidr', 'ip_version', 'subnetpool_id']).where('network_id', '=', network.id).execute();
       for (const o of others) {
         if (overlaps(parseCidr(o.cidr), c)) throw invalidInput(`Requested subnet with cidr: ${c.text} for network: ${network.id} overlaps with another subnet`);
+        if (pool ? o.ip_version === version && o.subnetpool_id !== pool.id : o.subnetpool_id !== null) {
+          throw badRequest('Subnets hosted on the same network must be allocated from the same subnet pool.', 'NetworkSubnetPoolAffinityError');
+        }
       }
       await tx.insertInto('subnets').values({
         id, project_id: project, network_id: network.id, name: str(b, 'name') ?? '', description: str(b, 'description') ?? '', ip_version: version,
         cidr: c.text, gateway_ip: gateway, enable_dhcp: flag(enableDhcp), allocation_pools: JSON.stringify(pools),
         dns_nameservers: JSON.stringify(this.nameservers(b)), host_routes: JSON.stringify(this.routes(b)), ipv6_ra_mode: modes.ra,
-        ipv6_address_mode: modes.address, subnetpool_id: null, service_types: JSON.stringify(list(b, 'service_types') ?? []),
+        ipv6_address_mode: modes.address, subnetpool_id: pool?.id ?? null, service_types: JSON.stringify(list(b, 'service_types') ?? []),
         dns_publish_fixed_ip: flag(bool(b, 'dns_publish_fixed_ip') ?? false), revision_number: 1, created_at: t, updated_at: t,
       }).execute();
       const subnet = (await tx.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
