@@ -295,3 +295,44 @@ test('subnet pools: subnets by prefix length and by default pool, exhaustion, sh
   assert.deepEqual(await cloud.osJson('sovcloud-demo', ['subnet', 'pool', 'list']), []);
   await cloud.os('sovcloud-demo', ['network', 'delete', 'pool-net']);
 });
+
+test('requests as tempest sends them: JSON content type without a body, `.json` paths, null remotes; Neutron visibility and cleanup rules', async () => {
+  const adminToken = (await cloud.osJson('sovcloud-admin', ['token', 'issue'])).id;
+  const net = await api('POST', '/v2.0/networks', { network: { name: 'tempest-like' } });
+  const bare = await http(`${cloud.url}/network/v2.0/networks/${net.body.network.id}`, 'DELETE', { headers: { 'X-Auth-Token': demoToken, 'Content-Type': 'application/json' } });
+  assert.equal(bare.status, 204, bare.text);
+  const demoProject = (await cloud.osJson('sovcloud-admin', ['project', 'show', 'demo'])).id;
+  const details = await api('GET', `/v2.0/quotas/${demoProject}/details.json`);
+  assert.equal(details.status, 200, details.text);
+  const groups = await api('GET', '/v2.0/security-groups.json?name=default');
+  const rule = await api('POST', '/v2.0/security-group-rules', { security_group_rule: {
+    security_group_id: groups.body.security_groups[0].id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 77, port_range_max: 77,
+    remote_group_id: null, remote_ip_prefix: null,
+  } });
+  assert.equal(rule.status, 201, rule.text);
+  assert.equal(rule.body.security_group_rule.remote_group_id, null);
+  // Members see the external network but not its subnets.
+  const pub = need(state.publicNet, 'the public network');
+  assert.deepEqual((await api('GET', `/v2.0/subnets?network_id=${pub}`)).body.subnets, []);
+  assert.equal((await api('GET', '/v2.0/agents')).body.agents.length, 0);
+  // Deleting an external network releases its unassociated floating IPs, as Neutron does.
+  const ext = await api('POST', '/v2.0/networks', { network: { name: 'ext2', 'router:external': true } }, adminToken);
+  await api('POST', '/v2.0/subnets', { subnet: { network_id: ext.body.network.id, ip_version: 4, cidr: '10.250.0.0/28', enable_dhcp: false } }, adminToken);
+  const fip = await api('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.body.network.id } }, adminToken);
+  assert.equal(fip.status, 201, fip.text);
+  const gone = await api('DELETE', `/v2.0/networks/${ext.body.network.id}`, undefined, adminToken);
+  assert.equal(gone.status, 204, gone.text);
+  assert.equal((await api('GET', `/v2.0/floatingips/${fip.body.floatingip.id}`, undefined, adminToken)).status, 404);
+});
+
+test('deleting a project removes the network defaults it was given', async () => {
+  await cloud.osJson('sovcloud-admin', ['project', 'create', 'short-lived-project']);
+  const project = (await cloud.osJson('sovcloud-admin', ['project', 'show', 'short-lived-project'])).id;
+  const adminToken = (await cloud.osJson('sovcloud-admin', ['token', 'issue'])).id;
+  // Over HTTP: the CLI cannot name a project that no longer exists.
+  const owned = async () => (await api('GET', `/v2.0/routers?project_id=${project}`, undefined, adminToken)).body.routers.length
+    + (await api('GET', `/v2.0/networks?project_id=${project}`, undefined, adminToken)).body.networks.length;
+  assert.equal(await owned(), 2);
+  await cloud.os('sovcloud-admin', ['project', 'delete', 'short-lived-project']);
+  assert.equal(await owned(), 0);
+});

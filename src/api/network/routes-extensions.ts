@@ -37,6 +37,8 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['subnet-service-types', 'Subnet service types', 'Provides ability to set the subnet service_types field'],
   ['subnet_allocation', 'Subnet Allocation', 'Enables allocation of subnets from a subnet pool'],
   ['default-subnetpools', 'Default Subnetpools', 'Provides ability to mark and use a subnetpool as the default.'],
+  ['tag', 'Tag support', 'Enables to set tag on resources.'],
+  ['service-type', 'Neutron Service Type Management', 'API for retrieving service providers for Neutron advanced services'],
   ['ip-substring-filtering', 'IP address substring filtering', 'Provides IP address substring filtering when listing ports'],
 ];
 
@@ -52,6 +54,15 @@ export function extensionRoutes({ app, auth, url }: NetworkApi): void {
     const ext = EXTENSIONS.find((e) => e[0] === req.params.alias);
     if (!ext) return sendNeutronError(reply, 404, `Extension with alias ${req.params.alias} does not exist`);
     return { extension: view(ext) };
+  });
+  // No agents and no advanced service providers: both lists are empty, as Neutron shows them to members.
+  app.get('/v2.0/agents', async (req) => {
+    auth(req);
+    return { agents: [] };
+  });
+  app.get('/v2.0/service-providers', async (req) => {
+    auth(req);
+    return { service_providers: [] };
   });
   app.get<{ Querystring: Query }>('/v2.0/availability_zones', async (req) => {
     auth(req);

@@ -46,6 +46,7 @@ const MAX_TAGS = 80;
 
 export class Projects {
   private readonly createdListeners: ((projectId: string) => Promise<void>)[] = [];
+  private readonly deletedListeners: ((projectId: string) => Promise<void>)[] = [];
 
   constructor(private readonly d: IdentityDeps, private readonly domains: Domains) {}
 
@@ -168,6 +169,11 @@ export class Projects {
     this.createdListeners.push(listener);
   }
 
+  /** Keystone's `identity.project.deleted`, after the project is gone; a listener must not throw. */
+  onDeleted(listener: (projectId: string) => Promise<void>): void {
+    this.deletedListeners.push(listener);
+  }
+
   async update(ctx: AuthContext, id: string, patch: ProjectInput): Promise<Project> {
     const row = await this.require(id);
     enforce(this.d, ctx, 'update_project', { target: { project: { id, domain_id: row.domain_id } } });
@@ -204,6 +210,7 @@ export class Projects {
       await tx.deleteFrom('projects').where('id', '=', id).execute();
     });
     await this.d.revocations.revoke({ project_id: id });
+    for (const listener of this.deletedListeners) await listener(id);
   }
 
   async tags(ctx: AuthContext, id: string): Promise<string[]> {

@@ -46,6 +46,25 @@ export class ProjectDefaults {
     });
   }
 
+  /**
+   * Removes what `forProject` made, when the project is deleted: otherwise every deleted project
+   * would keep an address on `public` for its router. Resources the project's users made
+   * themselves stay, as in Neutron (an operator cleans them up).
+   */
+  async removeFor(projectId: string): Promise<void> {
+    const ctx = serviceContext(projectId);
+    const routers = await this.d.db.selectFrom('routers').select('id').where('project_id', '=', projectId).where('name', '=', 'default-router').execute();
+    for (const r of routers) {
+      const ifaces = await this.d.db.selectFrom('ports').select('id').where('device_id', '=', r.id).where('device_owner', '=', 'network:router_interface').execute();
+      for (const i of ifaces) await this.p.routers.removeInterface(ctx, r.id, { port_id: i.id });
+      await this.p.routers.delete(ctx, r.id);
+    }
+    const nets = await this.d.db.selectFrom('networks').select('id').where('project_id', '=', projectId).where('name', '=', 'default-network').execute();
+    for (const n of nets) await this.p.networks.delete(ctx, n.id);
+    const groups = await this.d.db.selectFrom('security_groups').select('id').where('project_id', '=', projectId).where('name', 'in', [SSH_ICMP_GROUP, 'default']).execute();
+    for (const g of groups) await this.p.securityGroups.delete(ctx, g.id);
+  }
+
   /** Idempotent: a project that already has a network is left alone. */
   async forProject(projectId: string): Promise<void> {
     if (!this.d.settings.projectDefaults) return;

@@ -51,6 +51,8 @@ export interface NetworkService {
   tags: Tags;
   /** Gives a new project its ready network, router and `ssh-icmp` group (when enabled). */
   projectCreated(projectId: string): Promise<void>;
+  /** Removes those defaults again when the project is deleted. */
+  projectDeleted(projectId: string): Promise<void>;
   /**
    * Seeds the default rules, creates `public` (owned by `adminProject`) and starts converging the
    * data plane to the database in the background; call before serving.
@@ -86,6 +88,7 @@ export function createNetworkService(db: Db, policy: PolicyEngine, o: NetworkOpt
   return {
     networks, subnets, subnetPools, ports, routers, floatingIps, securityGroups, securityGroupRules, defaultSecurityGroupRules, quotas, tags,
     projectCreated: (projectId) => defaults.forProject(projectId),
+    projectDeleted: (projectId) => defaults.removeFor(projectId),
     async start(adminProject) {
       await controller.start();
       await defaultSecurityGroupRules.seed();

@@ -99,6 +99,14 @@ export class Networks {
     const row = await this.row(ctx, id);
     enforce(this.d, ctx, 'delete_network', { project_id: row.project_id });
     await this.d.db.transaction().execute(async (tx) => {
+      // Neutron releases floating IPs nobody uses along with their external network; associated ones keep it busy.
+      const idle = await tx.selectFrom('floating_ips').select(['id', 'floating_port_id']).where('floating_network_id', '=', id).where('port_id', 'is', null).execute();
+      for (const f of idle) {
+        await tx.deleteFrom('network_tags').where('resource_id', 'in', [f.id, f.floating_port_id]).execute();
+        await tx.deleteFrom('floating_ips').where('id', '=', f.id).execute();
+        await tx.deleteFrom('ip_allocations').where('port_id', '=', f.floating_port_id).execute();
+        await tx.deleteFrom('ports').where('id', '=', f.floating_port_id).execute();
+      }
       const busy = await tx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', '!=', 'network:dhcp').executeTakeFirst();
       if (busy) throw conflict('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
       const ports = tx.selectFrom('ports').select('id').where('network_id', '=', id);

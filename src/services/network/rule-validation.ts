@@ -57,6 +57,16 @@ export function normalizedCidr(prefix: string | null): string | null {
  * Validates and normalizes the shared rule attributes of a create body, raising Neutron's
  * errors in the order its API layer and then `_validate_security_group_rule` would.
  */
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** neutron-lib's `uuid_or_none`: null (or absent) means unset. */
+function uuidOrNone(b: Body, attr: string): string | null {
+  const v = b[attr];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || !UUID.test(v)) throw invalid(attr, `'${String(v)}' is not a valid UUID`);
+  return v;
+}
+
 export function ruleSpec(b: Body): RuleSpec {
   if (b.direction === undefined) throw badRequest('Failed to parse request. Required attribute \'direction\' not specified');
   if (!DIRECTIONS.includes(b.direction as Direction)) throw invalid('direction', `'${String(b.direction)}' is not in ['ingress', 'egress']`);
@@ -68,7 +78,7 @@ export function ruleSpec(b: Body): RuleSpec {
   const protocol = ethertype === 'IPv6' ? canonicalIpv6Icmp(given) : given;
   const spec: RuleSpec = {
     direction: b.direction as Direction, ethertype, protocol, port_range_min: min, port_range_max: max, remote_ip_prefix: prefix,
-    remote_group_id: str(b, 'remote_group_id') ?? null, remote_address_group_id: str(b, 'remote_address_group_id') ?? null,
+    remote_group_id: uuidOrNone(b, 'remote_group_id'), remote_address_group_id: uuidOrNone(b, 'remote_address_group_id'),
     description: str(b, 'description') ?? '',
   };
   checkPortRange(protocol, min, max);

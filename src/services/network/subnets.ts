@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
 import { uuid } from '../../platform/ids.ts';
-import { badRequest, conflict, enforce, flag, invalidInput, isAdmin, json, notFound, now, ownerFor, type NetworkDeps } from './deps.ts';
+import { badRequest, callerProject, conflict, enforce, flag, invalidInput, isAdmin, json, notFound, now, ownerFor, type NetworkDeps } from './deps.ts';
 import { allocate, isAutoAddress } from './ipam.ts';
 import { contains, defaultPools, eui64, fromBig, overlaps, parseCidr, toBig, type Cidr } from './ip.ts';
 import type { Networks } from './networks.ts';
@@ -32,16 +32,19 @@ export class Subnets {
   async row(ctx: AuthContext, id: string, db: Db = this.d.db): Promise<Selectable<SubnetTable>> {
     const row = await db.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw subnetNotFound(id);
-    const net = await db.selectFrom('networks').select(['project_id', 'shared', 'external']).where('id', '=', row.network_id).executeTakeFirstOrThrow();
-    if (row.project_id !== ctx.credentials.project_id && !this.networks.canSee(ctx, net)) throw subnetNotFound(id);
+    const net = await db.selectFrom('networks').select(['project_id', 'shared']).where('id', '=', row.network_id).executeTakeFirstOrThrow();
+    // Neutron's `get_subnet`: the owner, the network's owner, shared networks, admins. An external
+    // network is visible to all, its subnets are not.
+    const p = callerProject(ctx);
+    if (row.project_id !== p && net.project_id !== p && net.shared !== 1 && !isAdmin(this.d, ctx)) throw subnetNotFound(id);
     return row;
   }
 
   async list(ctx: AuthContext): Promise<Subnet[]> {
     let q = this.d.db.selectFrom('subnets').innerJoin('networks', 'networks.id', 'subnets.network_id').selectAll('subnets');
     if (!isAdmin(this.d, ctx)) {
-      const p = ctx.credentials.project_id ?? '';
-      q = q.where((eb) => eb.or([eb('subnets.project_id', '=', p), eb('networks.project_id', '=', p), eb('networks.shared', '=', 1), eb('networks.external', '=', 1)]));
+      const p = callerProject(ctx);
+      q = q.where((eb) => eb.or([eb('subnets.project_id', '=', p), eb('networks.project_id', '=', p), eb('networks.shared', '=', 1)]));
     }
     return this.views(await q.execute());
   }
