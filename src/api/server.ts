@@ -1,19 +1,25 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.ts';
 import type { BlockStorage } from '../services/block-storage/index.ts';
+import type { ComputeService } from '../services/compute/index.ts';
 import type { Identity } from '../services/identity/index.ts';
 import type { ImageService } from '../services/image/index.ts';
 import type { NetworkService } from '../services/network/index.ts';
+import type { Placement } from '../services/placement/index.ts';
 import { blockStoragePlugin } from './block-storage/plugin.ts';
+import { computePlugin } from './compute/plugin.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { imagePlugin } from './image/plugin.ts';
 import { networkPlugin } from './network/plugin.ts';
+import { placementPlugin } from './placement/plugin.ts';
 
 export interface Services {
   identity: Identity;
   image: ImageService;
   blockStorage: BlockStorage;
   network: NetworkService;
+  compute: ComputeService;
+  placement: Placement;
 }
 
 /** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
@@ -25,8 +31,20 @@ export async function buildServer(config: Config, services: Services, log: Fasti
     loggerInstance: log,
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Neutron accepts a `.json` suffix on every path (tempest's quota client still sends one).
+    rewriteUrl: (req) => (req.url?.startsWith('/network/') ? req.url.replace(/\.json(?=$|\?)/, '') : req.url ?? '/'),
     // Reject, never coerce: `"enabled": "yes"` is a 400 in OpenStack, not `true`.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  // OpenStack clients send `Content-Type: application/json` on bodiless PUTs and DELETEs (tempest
+  // does on every one); the services read that as no body, never as a malformed one.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    json(req, body as string, done);
   });
   await app.register(identityPlugin, { prefix: '/identity', identity: services.identity, config });
   // The image plugin adds its own `application/octet-stream` parser, scoped to `/image`, that
@@ -36,5 +54,7 @@ export async function buildServer(config: Config, services: Services, log: Fasti
   await app.register(blockStoragePlugin, { prefix: '/volume', storage: services.blockStorage, identity: services.identity, config });
   app.addHook('onClose', async () => services.blockStorage.idle());
   await app.register(networkPlugin, { prefix: '/network', network: services.network, identity: services.identity, config });
+  await app.register(computePlugin, { prefix: '/compute', compute: services.compute, identity: services.identity, config });
+  await app.register(placementPlugin, { prefix: '/placement', placement: services.placement, identity: services.identity, config });
   return app;
 }

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { makeConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/log.ts';
-import { networkDriver } from './network-driver.ts';
+import { computeDriver, networkDriver } from './drivers.ts';
 import { up } from './up.ts';
 
 const USAGE = `usage: sovcloud <command>
   up [--state-dir DIR] [--listen HOST:PORT] [--object-listen HOST:PORT]   run the cloud in the foreground
      [--public-cidr CIDR] [--no-project-defaults]
-  purge [--state-dir DIR]                 remove this cloud's data plane (namespaces, links, rules, processes)
+  purge [--state-dir DIR]                 switch this cloud's VMs off and remove its networking from the host
   test                                    run the whole test suite`;
 
 async function main(argv: string[]): Promise<void> {
@@ -28,7 +28,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'purge') {
     const { values } = parseArgs({ args: rest, options: { 'state-dir': { type: 'string' } } });
-    await networkDriver(makeConfig({ stateDir: values['state-dir'] }), createLogger('warn')).purge();
+    const config = makeConfig({ stateDir: values['state-dir'] });
+    const log = createLogger('warn');
+    // Guests first (switched off, their disks kept for the next `up`): their taps live in the network's namespace.
+    const compute = computeDriver(config, log);
+    for (const id of await compute.inventory()) await compute.powerOff(id, 0);
+    await networkDriver(config, log).purge();
     return;
   }
   console.error(USAGE);

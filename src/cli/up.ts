@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { serveMetadata } from '../api/metadata/server.ts';
 import { buildServer } from '../api/server.ts';
 import { FileBackupStore } from '../drivers/backup/file-backup-store.ts';
 import { FileImageStore } from '../drivers/disk/file-image-store.ts';
@@ -11,13 +13,20 @@ import { openDatabase } from '../platform/db/index.ts';
 import { loadPolicyOverrides } from '../platform/policy/file.ts';
 import { PolicyEngine } from '../platform/policy/engine.ts';
 import { createBlockStorage } from '../services/block-storage/index.ts';
+import { createComputeService } from '../services/compute/index.ts';
 import { bootstrapIdentity, DEFAULT_DOMAIN, REGION } from '../services/identity/bootstrap.ts';
 import { createIdentity } from '../services/identity/index.ts';
 import { createImageService } from '../services/image/index.ts';
 import { createNetworkService } from '../services/network/index.ts';
+import { createPlacement } from '../services/placement/index.ts';
 import { writeClientFiles } from './client-files.ts';
+import { computeDriver, networkDriver } from './drivers.ts';
+import { registerGuestImages } from './guest-images.ts';
 import { imageSource } from './image-source.ts';
-import { networkDriver } from './network-driver.ts';
+import { imagePeer } from './peers/image-peer.ts';
+import { networkPeer } from './peers/network-peer.ts';
+import { placementPeer } from './peers/placement-peer.ts';
+import { volumePeer } from './peers/volume-peer.ts';
 
 /** The composition root: opens state, wires services, serves until SIGTERM/SIGINT. */
 export async function up(config: Config): Promise<void> {
@@ -39,11 +48,30 @@ export async function up(config: Config): Promise<void> {
     settings: { ...config.network, dnsDomain: 'openstacklocal' },
     log,
   });
+  const placement = createPlacement(db, policy, log);
+  const compute = createComputeService(db, policy, {
+    driver: computeDriver(config, log),
+    host: hostname(),
+    peers: {
+      network: networkPeer(network),
+      images: imagePeer(image, join(config.stateDir, 'image-cache')),
+      volumes: volumePeer(blockStorage),
+      placement: placementPeer(placement),
+    },
+    log,
+  });
   identity.projects.onCreated(async (projectId) => {
     try {
       await network.projectCreated(projectId);
     } catch (err) {
       log.error({ err, projectId }, 'could not create the network defaults of a new project');
+    }
+  });
+  identity.projects.onDeleted(async (projectId) => {
+    try {
+      await network.projectDeleted(projectId);
+    } catch (err) {
+      log.error({ err, projectId }, 'could not remove the network defaults of a deleted project');
     }
   });
   policy.applyOverrides(loadPolicyOverrides(config.stateDir));
@@ -58,6 +86,8 @@ export async function up(config: Config): Promise<void> {
   await identity.catalog.ensureService('block-storage', 'cinderv3', 'Cinder Volume Service', volumeUrl, REGION);
   await identity.catalog.ensureService('volumev3', 'cinderv3', 'Cinder Volume Service (legacy type)', volumeUrl, REGION);
   await identity.catalog.ensureService('network', 'neutron', 'Neutron Networking Service', `${config.publicUrl}/network`, REGION);
+  await identity.catalog.ensureService('compute', 'nova', 'Nova Compute Service', `${config.publicUrl}/compute/v2.1`, REGION);
+  await identity.catalog.ensureService('placement', 'placement', 'Placement Service', `${config.publicUrl}/placement`, REGION);
   writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
   // Finish or undo what a crash interrupted before anyone can see half-written images.
   await image.data.recover();
@@ -65,14 +95,19 @@ export async function up(config: Config): Promise<void> {
   const adminProject = (await identity.projects.byName('admin', DEFAULT_DOMAIN))!;
   await network.start(adminProject.id);
   if (fresh) await network.projectCreated((await identity.projects.byName('demo', DEFAULT_DOMAIN))!.id);
+  await registerGuestImages(image, adminProject.id, log);
+  await compute.start();
+  const metadataServer = await serveMetadata(join(config.stateDir, 'metadata.sock'), compute.metadata, log);
 
-  const app = await buildServer(config, { identity, image, blockStorage, network }, log);
+  const app = await buildServer(config, { identity, image, blockStorage, network, compute, placement }, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     network.stop();
+    compute.stop();
+    metadataServer.close();
     await app.close();
     await db.destroy();
     process.exit(0);

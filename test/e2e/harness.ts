@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const readyTimeoutMs = 60_000;
+const readyTimeoutMs = 300_000;
 const stopTimeoutMs = 20_000;
 const cliTimeoutMs = 120_000;
 /** Enough to explain a failed start without holding a chatty server's whole log in memory. */

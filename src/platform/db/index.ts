@@ -1,13 +1,15 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import type { BlockStorageTables } from '../../services/block-storage/tables.ts';
+import type { ComputeTables } from '../../services/compute/tables.ts';
 import type { IdentityTables } from '../../services/identity/tables.ts';
 import type { ImageTables } from '../../services/image/tables.ts';
 import type { NetworkTables } from '../../services/network/tables.ts';
+import type { PlacementTables } from '../../services/placement/tables.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Every service's tables, composed; services only touch their own. */
-export type Database = IdentityTables & ImageTables & BlockStorageTables & NetworkTables;
+export type Database = IdentityTables & ImageTables & BlockStorageTables & NetworkTables & ComputeTables & PlacementTables;
 
 export type Db = Kysely<Database>;
 

@@ -102,6 +102,19 @@ export class Attachments {
     await this.volumes.setStatus(row.volume_id, 'in-use', null);
   }
 
+  /**
+   * The LUKS passphrase of an attached encrypted volume, for the host that opens it (what Nova
+   * fetches from the key manager); undefined for plain volumes. Only attachments with a
+   * connector (a host) have one.
+   */
+  async passphrase(ctx: AuthContext, id: string): Promise<Buffer | undefined> {
+    const row = await this.visibleRow(ctx, id);
+    enforce(this.d, ctx, 'volume:attachment_update', { project_id: row.project_id });
+    if (row.connector === null) throw new BadRequest('Invalid attachment: it has no connector yet; update it with the host connector first.');
+    const volume = await this.volumes.row(row.volume_id);
+    return volume ? volumeSpec(this.d, volume).passphrase : undefined;
+  }
+
   async delete(ctx: AuthContext, id: string): Promise<void> {
     const row = await this.visibleRow(ctx, id);
     enforce(this.d, ctx, 'volume:attachment_delete', { project_id: row.project_id });

@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import type { AuthContext } from '../../platform/auth.ts';
+import type { Nic, VolumeDisk } from './driver.ts';
+
+/**
+ * The other services as compute uses them, through their public interfaces (wired in the
+ * composition root, as block storage's `ImageSource` is): Neutron ports, Cinder attachments,
+ * Glance images and Placement claims. Compute never touches their tables.
+ */
+
+/** One element of a server's `networks` request. */
+export interface NetworkRequest {
+  networkId?: string;
+  portId?: string;
+  fixedIp?: string;
+  tag?: string;
+}
+
+export interface ServerAddress {
+  networkName: string;
+  version: 4 | 6;
+  addr: string;
+  mac: string;
+  type: 'fixed' | 'floating';
+}
+
+export interface InterfaceAttachment {
+  portId: string;
+  networkId: string;
+  mac: string;
+  state: string;
+  fixedIps: { subnet_id: string; ip_address: string }[];
+}
+
+export interface NetworkPeer {
+  /**
+   * Ports for a new server on `host`: the given ones are bound to it, for networks new ports are
+   * made (with the named security groups); `auto` takes the project's only network. Returns them
+   * in request order. On failure, ports made here are gone again.
+   */
+  allocate(ctx: AuthContext, serverId: string, host: string, request: NetworkRequest[] | 'auto' | 'none', securityGroups: string[]): Promise<Nic[]>;
+  /** The NICs of the ports bound to the server, in creation order. */
+  nics(serverId: string): Promise<Nic[]>;
+  addresses(serverIds: string[]): Promise<Map<string, ServerAddress[]>>;
+  /** Names of the security groups on each server's ports (what Nova shows as the server's groups). */
+  securityGroupNames(serverIds: string[]): Promise<Map<string, string[]>>;
+  /** Unbinds the server's ports, deleting those compute made for it. Idempotent. */
+  release(serverId: string): Promise<void>;
+  interfaces(serverId: string): Promise<InterfaceAttachment[]>;
+  attachInterface(ctx: AuthContext, serverId: string, host: string, request: NetworkRequest): Promise<Nic>;
+  detachInterface(serverId: string, portId: string): Promise<void>;
+  /** The security groups of the server's ports, in Nova's `os-security-groups` format. */
+  serverSecurityGroups(ctx: AuthContext, serverId: string): Promise<Record<string, unknown>[]>;
+  addSecurityGroup(ctx: AuthContext, serverId: string, name: string): Promise<void>;
+  removeSecurityGroup(ctx: AuthContext, serverId: string, name: string): Promise<void>;
+  /** The server owning the port with `ip` on `networkId` (the metadata proxy's question). */
+  serverAt(networkId: string, ip: string): Promise<string | undefined>;
+  /** OpenStack `network_data.json` for the server's ports. */
+  networkData(serverId: string): Promise<Record<string, unknown>>;
+}
+
+export interface ImageInfo {
+  id: string;
+  name: string;
+  status: string;
+  diskFormat: string;
+  minDisk: number;
+  minRam: number;
+  size: number;
+  properties: Record<string, unknown>;
+}
+
+export interface ImagePeer {
+  get(ctx: AuthContext, id: string): Promise<ImageInfo>;
+  /** A local file with the image's data (cached by id), for the driver to base overlays on. */
+  localCopy(ctx: AuthContext, id: string): Promise<{ path: string; format: string }>;
+  /** Creates the queued image record only (Nova answers createImage before the upload). */
+  reserve(ctx: AuthContext, name: string, properties: Record<string, string>): Promise<string>;
+  upload(ctx: AuthContext, id: string, data: Readable): Promise<void>;
+}
+
+export interface VolumeInfo {
+  id: string;
+  size: number;
+  status: string;
+  bootable: boolean;
+  imageMetadata: Record<string, string> | null;
+}
+
+export interface VolumePeer {
+  get(ctx: AuthContext, id: string): Promise<VolumeInfo>;
+  /** Creates a volume (from an image when given) and waits until it is available. */
+  create(ctx: AuthContext, sizeGiB: number, imageId: string | null, name: string): Promise<string>;
+  /** Reserves, connects and completes an attachment; returns it with the disk the driver attaches. */
+  attach(ctx: AuthContext, volumeId: string, serverId: string, host: string, deviceName: string): Promise<{ attachmentId: string; disk: VolumeDisk }>;
+  /** The disk of an existing attachment (after a restart, to plug it again). */
+  disk(attachmentId: string, volumeId: string, deviceName: string): Promise<VolumeDisk>;
+  detach(attachmentId: string): Promise<void>;
+  delete(volumeId: string): Promise<void>;
+}
+
+export interface PlacementPeer {
+  /** Registers (or updates) this host as a resource provider with its inventory. */
+  ensureHost(host: string, vcpus: number, memoryMiB: number, diskGiB: number): Promise<string>;
+  /** Claims resources for a server on the host; throws when they do not fit (Nova's NoValidHost). */
+  claim(serverId: string, providerId: string, resources: { VCPU: number; MEMORY_MB: number; DISK_GB: number }, projectId: string, userId: string): Promise<void>;
+  release(serverId: string): Promise<void>;
+}
