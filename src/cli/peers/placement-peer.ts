@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { PlacementPeer } from '../../services/compute/peers.ts';
 import type { Placement } from '../../services/placement/index.ts';
 
@@ -9,23 +8,15 @@ import type { Placement } from '../../services/placement/index.ts';
 const CPU_RATIO = 4;
 const RESERVED_MEMORY_MIB = 512;
 
-/** A stable provider UUID for a host name, as Nova keeps one per compute node. */
-function providerUuid(host: string): string {
-  const h = createHash('sha256').update(`sovcloud-compute-node:${host}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 /** Compute's view of placement: its host as a resource provider, and claims per server. */
 export function placementPeer(placement: Placement): PlacementPeer {
   return {
-    async ensureHost(host, vcpus, memoryMiB, diskGiB) {
-      const id = providerUuid(host);
-      await placement.ensureProvider(host, id, {
+    async ensureHost(host, uuid, vcpus, memoryMiB, diskGiB) {
+      await placement.ensureProvider(host, uuid, {
         VCPU: { total: vcpus, allocationRatio: CPU_RATIO },
         MEMORY_MB: { total: memoryMiB, reserved: RESERVED_MEMORY_MIB, allocationRatio: 1 },
         DISK_GB: { total: Math.max(1, diskGiB), allocationRatio: 1 },
       }, ['COMPUTE_NODE']);
-      return id;
     },
     async claim(serverId, providerId, resources, projectId, userId) {
       // Placement refuses zero amounts; a volume-booted server takes no local disk.

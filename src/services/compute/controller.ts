@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { projectContext, type AuthContext } from '../../platform/auth.ts';
 import { WorkQueue } from '../../platform/reconcile.ts';
 import { json, now, SHUTDOWN_TIMEOUT_S, type ComputeDeps } from './deps.ts';
-import type { ComputeDriver, InstanceSpec, PowerState, RootDisk, VolumeDisk } from './driver.ts';
+import type { ComputeDriver, HostInfo, InstanceSpec, PowerState, RootDisk, VolumeDisk } from './driver.ts';
 import { configDriveFiles } from './metadata.ts';
 import { runLongTask } from './server-tasks.ts';
 import type { ImagePeer, NetworkPeer, NetworkRequest, PlacementPeer, VolumePeer } from './peers.ts';
@@ -41,10 +41,11 @@ export class Controller implements ComputeWork {
     this.queue.add(serverId);
   }
 
-  /** Registers the host with placement, then reconciles every server and stray instance. */
-  async start(): Promise<void> {
-    const info = await this.driver.hostInfo();
-    this.providerId = await this.peers.placement.ensureHost(this.host, info.vcpus, info.memoryMiB, info.diskGiB);
+  /** Registers the compute node with placement (as its provider), then reconciles every server and stray instance. */
+  async start(node: { uuid: string; info: HostInfo }): Promise<void> {
+    const { info } = node;
+    this.providerId = node.uuid;
+    await this.peers.placement.ensureHost(this.host, node.uuid, info.vcpus, info.memoryMiB, info.diskGiB);
     const ids = new Set([...(await this.d.db.selectFrom('instances').select('id').execute()).map((r) => r.id), ...(await this.driver.inventory())]);
     for (const id of ids) this.enqueue(id);
   }

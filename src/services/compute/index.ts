@@ -77,7 +77,7 @@ export function createComputeService(db: Db, policy: PolicyEngine, o: ComputeOpt
     async start() {
       await flavors.bootstrap();
       await hosts.start();
-      await controller.start();
+      await controller.start(hosts.node);
     },
     idle: () => controller.idle(),
     stop: () => controller.stop(),

@@ -100,8 +100,8 @@ export interface VolumePeer {
 }
 
 export interface PlacementPeer {
-  /** Registers (or updates) this host as a resource provider with its inventory. */
-  ensureHost(host: string, vcpus: number, memoryMiB: number, diskGiB: number): Promise<string>;
+  /** Registers (or updates) this host as the resource provider `uuid` (its compute node's UUID) with its inventory. */
+  ensureHost(host: string, uuid: string, vcpus: number, memoryMiB: number, diskGiB: number): Promise<void>;
   /** Claims resources for a server on the host; throws when they do not fit (Nova's NoValidHost). */
   claim(serverId: string, providerId: string, resources: { VCPU: number; MEMORY_MB: number; DISK_GB: number }, projectId: string, userId: string): Promise<void>;
   release(serverId: string): Promise<void>;

@@ -114,9 +114,14 @@ test('the prefix must match the ethertype', () => {
 });
 
 test('only one remote may be named', () => {
-  assert.throws(() => rule({ remote_ip_prefix: '10.0.0.0/8', remote_group_id: 'g' }),
+  assert.throws(() => rule({ remote_ip_prefix: '10.0.0.0/8', remote_group_id: '0b4ec1f2-6f1d-4a3e-9d53-3b1f3f6f0a01' }),
     fault('SecurityGroupMultipleRemoteEntites', /Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided\./));
-  assert.throws(() => rule({ remote_group_id: 'g', remote_address_group_id: 'a' }), fault('SecurityGroupMultipleRemoteEntites', /Only one/));
+  assert.throws(() => rule({ remote_group_id: '0b4ec1f2-6f1d-4a3e-9d53-3b1f3f6f0a01', remote_address_group_id: '0b4ec1f2-6f1d-4a3e-9d53-3b1f3f6f0a02' }), fault('SecurityGroupMultipleRemoteEntites', /Only one/));
+});
+
+test('remote groups are UUIDs or null, as neutron-lib\'s uuid_or_none', () => {
+  assert.equal(rule({ remote_group_id: null, remote_address_group_id: null }).remote_group_id, null);
+  assert.throws(() => rule({ remote_group_id: 'web' }), /Invalid input for remote_group_id\. Reason: 'web' is not a valid UUID/);
 });
 
 test('duplicates: protocol names equal numbers, anywhere equals no prefix, everything else must match', () => {

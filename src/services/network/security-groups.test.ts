@@ -224,7 +224,7 @@ test('a remote group must be one the caller sees', async () => {
   assert.equal(r.remote_group_id, mine.id);
   await assert.rejects(rules.create(alice, { security_group_id: mine.id, direction: 'ingress', ethertype: 'IPv6', remote_group_id: theirs.id }),
     fails(404, 'SecurityGroupNotFound', new RegExp(theirs.id)));
-  await assert.rejects(rules.create(alice, { security_group_id: mine.id, direction: 'ingress', remote_address_group_id: 'ag' }), fails(404, 'AddressGroupNotFound'));
+  await assert.rejects(rules.create(alice, { security_group_id: mine.id, direction: 'ingress', remote_address_group_id: '0b4ec1f2-6f1d-4a3e-9d53-3b1f3f6f0a03' }), fails(404, 'AddressGroupNotFound'));
 });
 
 test('the default group cannot be deleted by its project; a group in use cannot be deleted at all', async () => {
