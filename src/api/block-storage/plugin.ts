@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { Config } from '../../platform/config.ts';
 import { BadRequest } from '../../platform/errors.ts';
 import type { BlockStorage } from '../../services/block-storage/index.ts';
 import type { Identity } from '../../services/identity/index.ts';
-import { toWireError } from '../errors.ts';
+import { useNovaFaults } from '../faults.ts';
 import { header } from '../http.ts';
 import { format, MAX_VERSION, MIN_VERSION, requestedVersion, type Version } from './microversion.ts';
 import { backupRoutes } from './routes-backups.ts';
@@ -30,32 +30,12 @@ export interface BlockStoragePluginOptions {
   config: Config;
 }
 
-/** Cinder names the fault body after the status; anything unnamed is a `computeFault`. */
-const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 409: 'conflictingRequest',
-  413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
-};
-
-export function sendFault(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ [FAULT_NAMES[status] ?? 'computeFault']: { code: status, message } });
-}
-
 /** Cinder v3 at `/volume`: version discovery, then everything under `/v3/{project_id}`. */
 export async function blockStoragePlugin(app: FastifyInstance, { storage, identity, config }: BlockStoragePluginOptions): Promise<void> {
   const root = `${config.publicUrl}/volume`;
   const versions = new WeakMap<FastifyRequest, Version>();
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = toWireError(err);
-    if (e.status >= 500) req.log.error({ err }, 'block storage request failed');
-    if (e.status === 401) {
-      // keystonemiddleware answers unauthenticated requests before Cinder sees them.
-      reply.header('WWW-Authenticate', `Keystone uri="${config.publicUrl}/identity"`);
-      return reply.code(401).send({ error: { code: 401, title: 'Unauthorized', message: e.message } });
-    }
-    return sendFault(reply, e.status, e.message);
-  });
-  app.setNotFoundHandler((_req, reply) => sendFault(reply, 404, 'The resource could not be found.'));
+  useNovaFaults(app, config, 'block storage');
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Vary', 'OpenStack-API-Version');

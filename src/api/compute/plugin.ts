@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthContext } from '../../platform/auth.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../platform/config.ts';
+import { uuid } from '../../platform/ids.ts';
+import type { ComputeContext } from '../../services/compute/deps.ts';
 import type { ComputeService } from '../../services/compute/index.ts';
 import type { Identity } from '../../services/identity/index.ts';
-import { toWireError } from '../errors.ts';
+import { useNovaFaults } from '../faults.ts';
 import { header } from '../http.ts';
 import { formatVersion, Microversions, type Version } from '../microversion.ts';
 import { computeRoutes } from './routes.ts';
@@ -19,7 +20,8 @@ export const versions = new Microversions('compute', '2.1', '2.61', 'x-openstack
 export interface ComputeApi {
   app: FastifyInstance;
   compute: ComputeService;
-  auth: (req: FastifyRequest) => AuthContext;
+  /** The caller, with the request's id for the instance actions it records. */
+  auth: (req: FastifyRequest) => ComputeContext;
   version: (req: FastifyRequest) => Version;
   /** `http://host:port/compute/v2.1`, for links. */
   base: string;
@@ -31,33 +33,20 @@ export interface ComputePluginOptions {
   config: Config;
 }
 
-/** Nova names the fault body after the status. */
-const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable', 409: 'conflictingRequest',
-  413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
-};
-
-export function sendFault(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ [FAULT_NAMES[status] ?? 'computeFault']: { code: status, message } });
-}
-
 /** Nova v2.1 at `/compute`: version discovery, then everything under `/v2.1`. */
 export async function computePlugin(app: FastifyInstance, { compute, identity, config }: ComputePluginOptions): Promise<void> {
   const root = `${config.publicUrl}/compute`;
   const chosen = new WeakMap<FastifyRequest, Version>();
+  const requestIds = new WeakMap<FastifyRequest, string>();
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = toWireError(err);
-    if (e.status >= 500) req.log.error({ err }, 'compute request failed');
-    if (e.status === 401) {
-      reply.header('WWW-Authenticate', `Keystone uri="${config.publicUrl}/identity"`);
-      return reply.code(401).send({ error: { code: 401, title: 'Unauthorized', message: e.message } });
-    }
-    return sendFault(reply, e.status, e.message);
-  });
-  app.setNotFoundHandler((_req, reply) => sendFault(reply, 404, 'The resource could not be found.'));
+  useNovaFaults(app, config, 'compute');
 
   app.addHook('onRequest', async (req, reply) => {
+    // Nova's request id middleware: every answer names its request, under both header names.
+    const requestId = `req-${uuid()}`;
+    requestIds.set(req, requestId);
+    reply.header('x-openstack-request-id', requestId);
+    reply.header('x-compute-request-id', requestId);
     reply.header('Vary', 'OpenStack-API-Version, X-OpenStack-Nova-API-Version');
     const v = versions.requested(req);
     chosen.set(req, v);
@@ -76,7 +65,7 @@ export async function computePlugin(app: FastifyInstance, { compute, identity, c
   computeRoutes({
     app,
     compute,
-    auth: (req) => identity.tokens.authenticate(header(req, 'x-auth-token')),
+    auth: (req) => ({ ...identity.tokens.authenticate(header(req, 'x-auth-token')), requestId: requestIds.get(req) }),
     version: (req) => chosen.get(req) ?? versions.requested(req),
     base: `${root}/v2.1`,
   });

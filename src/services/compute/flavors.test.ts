@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
+import type { Db } from '../../platform/db/index.ts';
+import { computeDeps } from './test-kit.ts';
 import { SovError } from '../../platform/errors.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { ComputeDeps } from './deps.ts';
 import { Flavors } from './flavors.ts';
-import { computePolicies } from './policies.ts';
 import { SCS_FLAVORS } from './scs-flavors.ts';
 
 let db: Db;
@@ -23,10 +21,8 @@ const fails = (status: number, message?: RegExp) => (e: unknown) => {
 };
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(computePolicies());
-  const d: ComputeDeps = { db, policy, log: { info: () => {}, warn: () => {}, error: () => {} } };
+  const d = await computeDeps();
+  db = d.db;
   flavors = new Flavors(d);
   await flavors.bootstrap();
 });

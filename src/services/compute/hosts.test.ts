@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
+import type { Db } from '../../platform/db/index.ts';
+import { addInstance, computeDeps } from './test-kit.ts';
 import { SovError } from '../../platform/errors.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { ComputeDeps } from './deps.ts';
 import type { ComputeDriver, HostInfo } from './driver.ts';
 import { Hosts, nameUuid, uptimeLine } from './hosts.ts';
-import { computePolicies } from './policies.ts';
 
 let db: Db;
 let hosts: Hosts;
@@ -26,24 +24,10 @@ const fails = (status: number, message?: RegExp) => (e: unknown) => {
   return true;
 };
 
-async function addInstance(o: { host: string; vcpus: number; ram: number; disk: number; taskState?: string }): Promise<string> {
-  const id = randomUUID();
-  const t = '2026-12-01T00:00:00Z';
-  await db.insertInto('instances').values({
-    id, project_id: 'p-1', user_id: 'u', name: `vm-${id.slice(0, 4)}`, hostname: 'vm', description: null, flavor: JSON.stringify({ vcpus: o.vcpus, ram: o.ram, disk: o.disk, ephemeral: 0, swap: 0 }),
-    old_flavor: null, image_id: '', key_name: null, key_data: null, user_data: null, metadata: '{}', vm_state: 'active', task_state: o.taskState ?? null,
-    power_state: 1, host: o.host, availability_zone: 'nova', config_drive: 0, locked_by: null, locked_reason: null, fault: null, access_ip_v4: null,
-    access_ip_v6: null, requested_networks: '[]', requested_volumes: '[]', security_groups: '[]', server_group_id: null, reservation_id: 'r-1', launch_index: 0,
-    launched_at: null, created_at: t, updated_at: t,
-  }).execute();
-  return id;
-}
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(computePolicies());
-  const d: ComputeDeps = { db, policy, log: { info: () => {}, warn: () => {}, error: () => {} } };
+  const d = await computeDeps();
+  db = d.db;
   // Only the probe is used here; every other driver call would be a defect.
   const driver = { hostInfo: async () => { probes++; return info; } } as unknown as ComputeDriver;
   hosts = new Hosts(d, driver);
@@ -63,9 +47,9 @@ test('the host is probed once; its hypervisor UUID is derived from the hostname'
 });
 
 test('the hypervisor counts the servers placed on this host and shows the accelerator in cpu_info', async () => {
-  const a = await addInstance({ host: 'node1', vcpus: 2, ram: 4096, disk: 20 });
-  await addInstance({ host: 'node1', vcpus: 1, ram: 1024, disk: 0, taskState: 'spawning' });
-  await addInstance({ host: 'elsewhere', vcpus: 16, ram: 1024, disk: 0 });
+  const a = await addInstance(db, { host: 'node1', vcpus: 2, ram: 4096, disk: 20 });
+  await addInstance(db, { host: 'node1', vcpus: 1, ram: 1024, disk: 0, taskState: 'spawning' });
+  await addInstance(db, { host: 'elsewhere', vcpus: 16, ram: 1024, disk: 0 });
   const [h] = await hosts.hypervisors(admin, 'list-detail');
   assert.ok(h);
   assert.deepEqual(

@@ -5,12 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
+import type { Db } from '../../platform/db/index.ts';
+import { computeDeps } from './test-kit.ts';
 import { SovError } from '../../platform/errors.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { ComputeDeps } from './deps.ts';
 import { Keypairs, sshFingerprint } from './keypairs.ts';
-import { computePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
 
 // Keys are checked with the tools that will use them: ssh-keygen and openssl.
@@ -39,10 +37,8 @@ const sshKeygen = (...args: string[]) => execFileSync('ssh-keygen', args, { enco
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'keypairs-test-'));
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(computePolicies());
-  const d: ComputeDeps = { db, policy, log: { info: () => {}, warn: () => {}, error: () => {} } };
+  const d = await computeDeps();
+  db = d.db;
   quotas = new Quotas(d);
   keypairs = new Keypairs(d, quotas);
 });

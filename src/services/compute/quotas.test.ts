@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
+import type { Db } from '../../platform/db/index.ts';
+import { addInstance, computeDeps } from './test-kit.ts';
 import { SovError } from '../../platform/errors.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { ComputeDeps } from './deps.ts';
-import { computePolicies } from './policies.ts';
 import { QUOTA_DEFAULTS, Quotas } from './quotas.ts';
 import { ServerGroups } from './server-groups.ts';
 
@@ -22,25 +19,10 @@ const fails = (status: number, message?: RegExp) => (e: unknown) => {
   return true;
 };
 
-/** A server row as the server code writes it; only the fields quotas read matter. */
-async function addInstance(db: Db, o: { project: string; vcpus: number; ram: number; vmState?: string; group?: string; host?: string; name?: string }): Promise<string> {
-  const id = randomUUID();
-  const t = '2026-12-01T00:00:00Z';
-  await db.insertInto('instances').values({
-    id, project_id: o.project, user_id: 'u', name: o.name ?? 'vm', hostname: 'vm', description: null, flavor: JSON.stringify({ vcpus: o.vcpus, ram: o.ram, disk: 1 }),
-    old_flavor: null, image_id: '', key_name: null, key_data: null, user_data: null, metadata: '{}', vm_state: o.vmState ?? 'active', task_state: null,
-    power_state: 1, host: o.host ?? 'h', availability_zone: 'nova', config_drive: 0, locked_by: null, locked_reason: null, fault: null, access_ip_v4: null,
-    access_ip_v6: null, requested_networks: '[]', requested_volumes: '[]', security_groups: '[]', server_group_id: o.group ?? null, reservation_id: 'r-1', launch_index: 0,
-    launched_at: null, created_at: t, updated_at: t,
-  }).execute();
-  return id;
-}
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(computePolicies());
-  const d: ComputeDeps = { db, policy, log: { info: () => {}, warn: () => {}, error: () => {} } };
+  const d = await computeDeps();
+  db = d.db;
   quotas = new Quotas(d);
   groups = new ServerGroups(d, quotas);
 });

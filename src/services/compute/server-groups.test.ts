@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
+import type { Db } from '../../platform/db/index.ts';
+import { computeDeps } from './test-kit.ts';
 import { SovError } from '../../platform/errors.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { ComputeDeps } from './deps.ts';
-import { computePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
 import { ServerGroups } from './server-groups.ts';
 
@@ -36,10 +34,8 @@ async function boot(group: string, vmState = 'active'): Promise<string> {
 }
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(computePolicies());
-  const d: ComputeDeps = { db, policy, log: { info: () => {}, warn: () => {}, error: () => {} } };
+  const d = await computeDeps();
+  db = d.db;
   groups = new ServerGroups(d, new Quotas(d));
 });
 after(async () => {

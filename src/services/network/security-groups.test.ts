@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { projectContext, type AuthContext } from '../../platform/auth.ts';
+import { fails, projectOf } from './test-kit.ts';
+import { projectContext } from '../../platform/auth.ts';
 import { openDatabase, type Db } from '../../platform/db/index.ts';
-import { SovError } from '../../platform/errors.ts';
 import { PolicyEngine } from '../../platform/policy/engine.ts';
 import { DefaultSecurityGroupRules } from './default-security-group-rules.ts';
 import type { NetworkDeps } from './deps.ts';
@@ -25,16 +25,8 @@ const caller = (project: string, roles: string[]) => projectContext(project, rol
 let n = 0;
 const member = () => caller(`project-${++n}`, ['member', 'reader']);
 const admin = caller('project-admin', ['admin', 'member', 'reader']);
-const project = (ctx: AuthContext) => (ctx.scope.kind === 'project' ? ctx.scope.project.id : '');
+const project = projectOf;
 
-/** Matches a SovError with `status` and, when given, Neutron fault `type`. */
-const fails = (status: number, type?: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (type) assert.equal((e as SovError & { neutronType?: string }).neutronType, type);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 type RuleView = { direction: string; ethertype: string; remote_group_id: string | null; belongs_to_default_sg: boolean; id: string };
 const shape = (rs: unknown) => (rs as RuleView[]).map((r) => `${r.direction}/${r.ethertype}/${r.remote_group_id ?? '-'}`).sort();

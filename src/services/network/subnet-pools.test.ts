@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { fails, projectOf } from './test-kit.ts';
 import { projectContext, type AuthContext } from '../../platform/auth.ts';
 import { openDatabase, type Db } from '../../platform/db/index.ts';
-import { SovError } from '../../platform/errors.ts';
 import { PolicyEngine } from '../../platform/policy/engine.ts';
 import type { NetworkDeps } from './deps.ts';
 import { Networks } from './networks.ts';
@@ -24,16 +24,8 @@ let quotas: Quotas;
 let n = 0;
 const member = () => projectContext(`project-${++n}`, ['member', 'reader']);
 const admin = projectContext('project-admin', ['admin', 'member', 'reader']);
-const project = (ctx: AuthContext) => (ctx.scope.kind === 'project' ? ctx.scope.project.id : '');
+const project = projectOf;
 
-/** Matches a SovError with `status` and, when given, Neutron fault `type` and message. */
-const fails = (status: number, type?: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (type) assert.equal((e as SovError & { neutronType?: string }).neutronType, type);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 /** A subnet on a new network of the caller's, from the given pool. */
 async function carve(ctx: AuthContext, subnetpool_id: string, extra: Record<string, unknown> = {}, network_id?: string) {
