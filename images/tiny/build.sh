@@ -17,6 +17,7 @@ BUILD_DEPS=(syslinux syslinux-common mtools dosfstools e2fsprogs fdisk cpio qemu
 # Guest packages, unpacked into the image; only the files named below and the shared libraries
 # they need are copied. linux-image-amd64 is resolved to the kernel package it depends on.
 GUEST_PKGS=(linux-image-amd64 busybox-static dropbear-bin opendoas
+	e2fsprogs libext2fs2 libcom-err2
 	libc6 libcrypt1 libtomcrypt1 libtommath1 libgmp10 zlib1g libpam0g libpam-modules libaudit1 libcap-ng0)
 # Drivers (dependencies are added from the modules' own metadata). The initramfs loads only what
 # finding the root filesystem needs: virtio disks (virtio-blk or virtio-scsi) and ext4. The rest
@@ -33,7 +34,7 @@ DISK_MIB=1024
 BOOT_START_MIB=1
 BOOT_MIB=32
 ROOT_LABEL=sovcloud-root
-# Fixed identifiers and file times make two builds from the same packages nearly byte-identical.
+# Fixed identifiers and file times make two builds from the same package versions byte-identical.
 ROOT_UUID=5a0c10d0-7e1e-4b5e-9a6d-000000000001
 ROOT_HASH_SEED=5a0c10d0-7e1e-4b5e-9a6d-000000000002
 DISK_ID=0x5a0c10d0
@@ -133,7 +134,8 @@ install_modules() {
 # --- initramfs -------------------------------------------------------------------------------
 mkdir -p "$initramfs"/{bin,dev,etc,lib/modules,newroot,proc,sys}
 cp "$pkgroot/bin/busybox" "$initramfs/bin/busybox"
-for applet in sh mount umount insmod findfs switch_root setsid cttyhack usleep mkdir cat; do
+for applet in sh mount umount insmod findfs switch_root setsid cttyhack usleep mkdir cat \
+	basename readlink od tr dd printf sync blockdev; do
 	ln -s busybox "$initramfs/bin/$applet"
 done
 install_modules "$initramfs/lib/modules" "$initramfs/etc/modules" "${INITRAMFS_MODULES[@]}"
@@ -162,6 +164,7 @@ done
 install -m 0755 "$pkgroot/usr/sbin/dropbear" "$rootfs/usr/bin/dropbear"
 install -m 0755 "$pkgroot/usr/bin/dropbearkey" "$rootfs/usr/bin/dropbearkey"
 install -m 4755 "$pkgroot/usr/bin/doas" "$rootfs/usr/bin/doas"
+install -m 0755 "$pkgroot/sbin/resize2fs" "$rootfs/usr/bin/resize2fs"
 mkdir -p "$rootfs/lib/x86_64-linux-gnu/security"
 for pam in pam_permit.so pam_deny.so; do
 	cp "$pkgroot/lib/x86_64-linux-gnu/security/$pam" "$rootfs/lib/x86_64-linux-gnu/security/$pam"
@@ -188,13 +191,15 @@ copy_libs() {
 		cp -L "$lib" "$rootfs/${lib#"$pkgroot"/}"
 	done < <(/lib64/ld-linux-x86-64.so.2 --inhibit-cache --library-path "$libpath" --list "$elf")
 }
-for elf in "$rootfs"/usr/bin/dropbear "$rootfs"/usr/bin/dropbearkey "$rootfs"/usr/bin/doas \
+for elf in "$rootfs"/usr/bin/dropbear "$rootfs"/usr/bin/dropbearkey "$rootfs"/usr/bin/doas "$rootfs"/usr/bin/resize2fs \
 	"$rootfs"/usr/lib/x86_64-linux-gnu/security/*.so; do
 	copy_libs "$elf"
 done
 
 install_modules "$rootfs/lib/modules/$kver" "$rootfs/etc/modules" "${ROOTFS_MODULES[@]}"
 cp -a "$here/rootfs/." "$rootfs/"
+# The checkout's umask must not make anything in the guest group- or world-writable.
+find "$rootfs" -path "$rootfs/tmp" -prune -o ! -type l -exec chmod go-w {} +
 chmod 0640 "$rootfs/etc/shadow"
 chmod 0400 "$rootfs/etc/doas.conf"
 mkdir -p "$rootfs/home/sovcloud/.ssh"
@@ -207,7 +212,6 @@ VERSION="$IMAGE_VERSION"
 ID=sovcloud-tiny
 VERSION_ID=$IMAGE_VERSION
 PRETTY_NAME="sovcloud-tiny $IMAGE_VERSION"
-HOME_URL="https://github.com/sovcloud/sovcloud/tree/main/images/tiny"
 EOF
 cat >"$rootfs/etc/issue" <<EOF
 sovcloud-tiny $IMAGE_VERSION \\n \\l (no console password: log in with ssh as sovcloud)
@@ -259,6 +263,24 @@ dd if="$boot" of="$raw" bs=512 seek="$boot_start" conv=notrunc,sparse status=non
 E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L "$ROOT_LABEL" -U "$ROOT_UUID" -m 1 \
 	-E "offset=$((root_start * 512)),hash_seed=$ROOT_HASH_SEED,root_owner=0:0" \
 	-d "$rootfs" "$raw" $((root_sectors / 2))k
+# mke2fs -d copies each file's change time, which nothing can set on the source files: set it
+# to SOURCE_DATE_EPOCH in every inode in use (the root and all from the first non-reserved one).
+rootfs_dev="$raw?offset=$((root_start * 512))"
+dumpe2fs "$rootfs_dev" 2>/dev/null | awk -v epoch="$SOURCE_DATE_EPOCH" '
+	/^Inodes per group:/ { ipg = $4 }
+	/^Group [0-9]+:/ { group = $2 + 0 }
+	/^  Free inodes:/ {
+		split("", free)
+		n = split($3 $4 $5 $6 $7 $8 $9, ranges, ",")
+		for (r = 1; r <= n; r++) {
+			if (ranges[r] == "") continue
+			if (split(ranges[r], ends, "-") == 1) ends[2] = ends[1]
+			for (i = ends[1]; i <= ends[2]; i++) free[i] = 1
+		}
+		for (i = group * ipg + 1; i <= (group + 1) * ipg; i++)
+			if (!(i in free) && (i == 2 || i >= 11)) printf "sif <%d> ctime @%d\n", i, epoch
+	}' >"$work/ctimes.debugfs"
+E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH debugfs -w -f "$work/ctimes.debugfs" "$rootfs_dev" >/dev/null 2>&1
 qemu-img convert -q -c -f raw -O qcow2 "$raw" "$work/$IMAGE_NAME.qcow2"
 
 # --- properties ------------------------------------------------------------------------------
@@ -289,6 +311,7 @@ hw_vif_model=virtio
 hw_rng_model=virtio
 min_disk=$(((DISK_MIB + 1023) / 1024))
 min_ram=128
+os_type=linux
 os_distro=$IMAGE_NAME
 os_version=$IMAGE_VERSION
 os_purpose=minimal
