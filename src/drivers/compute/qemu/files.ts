@@ -8,8 +8,12 @@ import { ComputeBackendError } from '../../../services/compute/driver.ts';
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function isInstanceId(id: string): boolean {
+  return UUID.test(id);
+}
+
 export function checkId(id: string): string {
-  if (!UUID.test(id)) throw new ComputeBackendError(`Instance id ${JSON.stringify(id)} is not a UUID.`);
+  if (!isInstanceId(id)) throw new ComputeBackendError(`Instance id ${JSON.stringify(id)} is not a UUID.`);
   return id;
 }
 

@@ -1,5 +1,4 @@
-import { access, mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
-import { cpus, hostname, totalmem } from 'node:os';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../platform/log.ts';
 import {
@@ -7,12 +6,12 @@ import {
   type PowerState, type VolumeDisk,
 } from '../../../services/compute/driver.ts';
 import { type AcceleratorProbe, probeAccelerator } from './accelerator.ts';
-import { commandLine, instanceNamespace, QEMU, slottedDevices } from './command-line.ts';
+import { commandLine, instanceNamespace, slottedDevices } from './command-line.ts';
 import { buildConfigDrive } from './config-drive.ts';
 import { readConsoleLog, trimConsoleLog } from './console-log.ts';
 import { assignSlots, freeSlot, nicIds, volumeIds } from './devices.ts';
-import { run } from './exec.ts';
-import { checkId, InstanceFiles, type InstanceState, readState, writeState } from './files.ts';
+import { checkId, InstanceFiles, type InstanceState, isInstanceId, readState, writeState } from './files.ts';
+import { describeHost } from './host-info.ts';
 import { plugNic, plugVolume, unplugNic, unplugVolume } from './hotplug.ts';
 import { findQemu, launch, removeRunFiles, terminate, waitForExit } from './process.ts';
 import { withQmp } from './qmp.ts';
@@ -56,25 +55,7 @@ export class QemuComputeDriver implements ComputeDriver {
   constructor(private readonly options: QemuComputeDriverOptions) {}
 
   async hostInfo(): Promise<HostInfo> {
-    const probe = await this.accelerator();
-    await mkdir(this.options.instancesDir, { recursive: true });
-    const [version, cpuinfo, fs] = await Promise.all([
-      run(QEMU, ['--version']),
-      readFile('/proc/cpuinfo', 'utf8').catch(() => ''),
-      statfs(this.options.instancesDir),
-    ]);
-    const v = /version (\d+)\.(\d+)\.(\d+)/.exec(version);
-    return {
-      hostname: hostname(),
-      hypervisorType: 'QEMU',
-      // Nova's integer form: 7.2.22 is 7002022.
-      hypervisorVersion: v ? Number(v[1]) * 1_000_000 + Number(v[2]) * 1000 + Number(v[3]) : 0,
-      accelerator: probe.accelerator,
-      vcpus: cpus().length,
-      memoryMiB: Math.floor(totalmem() / 2 ** 20),
-      diskGiB: Math.floor((fs.blocks * fs.bsize) / 2 ** 30),
-      cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
-    };
+    return describeHost(this.options.instancesDir, (await this.accelerator()).accelerator);
   }
 
   spawn(spec: InstanceSpec): Promise<void> {
@@ -289,11 +270,11 @@ export class QemuComputeDriver implements ComputeDriver {
   async inventory(): Promise<string[]> {
     const ids = new Set<string>();
     for (const entry of await readdir(this.options.instancesDir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory() && isSafeId(entry.name)) ids.add(entry.name);
+      if (entry.isDirectory() && isInstanceId(entry.name)) ids.add(entry.name);
     }
     for (const name of await readdir(this.options.runDir).catch(() => [])) {
       const id = name.endsWith('.pid') ? name.slice(0, -4) : '';
-      if (isSafeId(id)) ids.add(id);
+      if (isInstanceId(id)) ids.add(id);
     }
     return [...ids].sort();
   }
@@ -404,13 +385,4 @@ export class QemuComputeDriver implements ComputeDriver {
 
 function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
-}
-
-function isSafeId(id: string): boolean {
-  try {
-    checkId(id);
-    return true;
-  } catch {
-    return false;
-  }
 }
