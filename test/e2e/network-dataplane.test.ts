@@ -71,6 +71,17 @@ test('two guests on one network get addresses by DHCP and reach each other; anot
   for (const ip of targets) assert.equal(await state.g3.pings(ip!), false, `a guest of another project reached ${ip}`);
 });
 
+test('an address freed by a deleted port is leased again to the next port that gets it', async () => {
+  const first = await boundPort('sovcloud-demo', 'default-network', 'reuse-1', ['--fixed-ip', 'ip-address=10.0.0.200']);
+  const g = await plug('reuse1', first);
+  assert.equal(await g.dhcp(), '10.0.0.200');
+  await g.remove();
+  await cloud.os('sovcloud-demo', ['port', 'delete', first.id]);
+  const second = await boundPort('sovcloud-demo', 'default-network', 'reuse-2', ['--fixed-ip', 'ip-address=10.0.0.200']);
+  assert.notEqual(second.mac_address, first.mac_address);
+  assert.equal(await (await plug('reuse2', second)).dhcp(), '10.0.0.200');
+});
+
 test('security groups: a blocked port opens with a rule and closes when it is removed; remote groups; egress', async () => {
   const g1 = need(state.g1, 'guest g1');
   const g2 = need(state.g2, 'guest g2');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkSpec, SubnetSpec } from '../../../services/network/driver.ts';
 import { canonicalIp, contains, ipVersion, netmask, networkAddress, networkCidr, parseCidr } from './addr.ts';
@@ -112,9 +113,17 @@ export async function syncDnsmasq(ns: string, dir: string, config: DnsmasqConfig
     await removeFiles(join(dir, 'host'), join(dir, 'opts'), join(dir, 'addn_hosts'));
     return null;
   }
+  // dnsmasq keeps its leases in memory only (--leasefile-ro): an address whose port was deleted
+  // would stay leased to the old MAC and a new port given that address would get no answer, so
+  // removing a host restarts the server (Neutron's agent calls dhcp_release instead). Guests
+  // renewing afterwards are answered from the static host entries.
+  const hostsPath = join(dir, 'host');
+  const before = (await readFile(hostsPath, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  const after = new Set((config.files.get(hostsPath) ?? '').split('\n'));
+  const released = before.some((line) => !after.has(line));
   const written = await Promise.all([...config.files].map(([path, content]) => writeIfChanged(path, content)));
   const running = await findDaemon(pidFile, 'dnsmasq');
-  if (running && running.argv.join('\0') === config.argv.join('\0')) {
+  if (running && running.argv.join('\0') === config.argv.join('\0') && !released) {
     if (!written.some(Boolean)) return null;
     signalIfAlive(running.pid, 'SIGHUP');
     return 'reloaded';
