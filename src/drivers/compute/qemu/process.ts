@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { cmdline, terminate as terminateProcesses, waitForExit as waitForProcesses } from '../../../platform/processes.ts';
 import { ComputeBackendError } from '../../../services/compute/driver.ts';
 import { run } from './exec.ts';
 import type { InstanceFiles } from './files.ts';
@@ -28,22 +28,13 @@ export async function launch(argv: string[], namespace: string | null): Promise<
 }
 
 /** Whether the process is gone within `ms`. */
-export async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if ((await cmdline(pid)) === null) return true;
-    if (Date.now() >= until) return false;
-    await sleep(50);
-  }
+export function waitForExit(pid: number, ms: number): Promise<boolean> {
+  return waitForProcesses([pid], ms);
 }
 
 /** SIGTERM (QEMU then flushes its disks and exits), SIGKILL after `graceMs`. */
 export async function terminate(pid: number, graceMs: number): Promise<void> {
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    signalIfAlive(pid, signal);
-    if (await waitForExit(pid, signal === 'SIGTERM' ? graceMs : 5000)) return;
-  }
-  throw new ComputeBackendError(`QEMU process ${pid} survived SIGKILL.`);
+  if ((await terminateProcesses([pid], graceMs)).length > 0) throw new ComputeBackendError(`QEMU process ${pid} survived SIGKILL.`);
 }
 
 /** Forgets a process that is gone: its pid file and its QMP socket. */
@@ -51,16 +42,4 @@ export async function removeRunFiles(files: InstanceFiles): Promise<void> {
   await Promise.all([rm(files.pidFile, { force: true }), rm(files.qmpSocket, { force: true })]);
 }
 
-function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-}
 
-/** The argv of a live process; null when it is gone or a zombie (whose cmdline is empty). */
-async function cmdline(pid: number): Promise<string[] | null> {
-  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return raw ? raw.split('\0').slice(0, -1) : null;
-}

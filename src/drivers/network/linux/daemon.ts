@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cmdline, terminate as terminateProcesses } from '../../../platform/processes.ts';
 import { NetworkBackendError } from './errors.ts';
 import { run } from './exec.ts';
 
@@ -67,27 +68,6 @@ export async function stopNamespaceProcesses(ns: string): Promise<void> {
 
 /** SIGTERM, then SIGKILL for whatever is still alive after a grace period. */
 async function terminate(pids: number[]): Promise<void> {
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    pids.forEach((pid) => signalIfAlive(pid, signal));
-    for (let waited = 0; waited < GRACE_MS; waited += 20) {
-      pids = (await Promise.all(pids.map(async (pid) => ((await cmdline(pid)) ? pid : 0)))).filter(Boolean);
-      if (pids.length === 0) return;
-      await sleep(20);
-    }
-  }
-  throw new NetworkBackendError(`Processes ${pids.join(', ')} survived SIGKILL.`);
-}
-
-export function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-}
-
-/** The argv of a live process; null when it is gone or a zombie (whose cmdline is empty). */
-async function cmdline(pid: number): Promise<string[] | null> {
-  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return raw ? raw.split('\0').slice(0, -1) : null;
+  const survivors = await terminateProcesses(pids, GRACE_MS);
+  if (survivors.length > 0) throw new NetworkBackendError(`Processes ${survivors.join(', ')} survived SIGKILL.`);
 }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkSpec, SubnetSpec } from '../../../services/network/driver.ts';
 import { canonicalIp, contains, ipVersion, netmask, networkAddress, networkCidr, parseCidr } from './addr.ts';
-import { findDaemon, signalIfAlive, startDaemon, stopDaemon } from './daemon.ts';
+import { findDaemon, startDaemon, stopDaemon } from './daemon.ts';
+import { signalIfAlive } from '../../../platform/processes.ts';
 import { removeFiles, writeIfChanged } from './files.ts';
 import { checkId } from './names.ts';
 

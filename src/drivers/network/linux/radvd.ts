@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Ipv6Mode } from '../../../services/network/driver.ts';
 import { networkCidr } from './addr.ts';
-import { findDaemon, signalIfAlive, startDaemon, stopDaemon } from './daemon.ts';
+import { findDaemon, startDaemon, stopDaemon } from './daemon.ts';
+import { signalIfAlive } from '../../../platform/processes.ts';
 import { removeFiles, writeIfChanged } from './files.ts';
 
 export interface Advertised {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NetworkDriver } from '../../../services/network/driver.ts';
-import { signalIfAlive } from './daemon.ts';
+
+import { signalIfAlive } from '../../../platform/processes.ts';
 import { ip, ipJson, run } from './exec.ts';
 import { listNamespaces } from './namespace.ts';
 
