@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
-import { computeDeps } from './test-kit.ts';
-import { SovError } from '../../platform/errors.ts';
+import { computeDeps, fails } from './test-kit.ts';
 import { Flavors } from './flavors.ts';
 import { SCS_FLAVORS } from './scs-flavors.ts';
 
@@ -13,12 +12,6 @@ const admin = projectContext('p-admin', ['admin', 'member', 'reader']);
 const alice = projectContext('p-alice', ['member', 'reader']);
 const bob = projectContext('p-bob', ['member', 'reader']);
 
-const fails = (status: number, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 before(async () => {
   const d = await computeDeps();

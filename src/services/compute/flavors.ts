@@ -5,18 +5,7 @@ import { badRequest, callerProject, conflict, enforce, flag, isAdmin, json, notF
 import { SCS_FLAVORS, scsExtraSpecs } from './scs-flavors.ts';
 import type { FlavorTable } from './tables.ts';
 
-export interface Flavor {
-  id: string;
-  name: string;
-  description: string | null;
-  vcpus: number;
-  /** MiB. */
-  ram: number;
-  /** GiB. */
-  disk: number;
-  ephemeral: number;
-  swap: number;
-  rxtx_factor: number;
+export interface Flavor extends Omit<FlavorTable, 'is_public' | 'disabled' | 'extra_specs' | 'created_at'> {
   is_public: boolean;
   disabled: boolean;
   extra_specs: Record<string, string>;

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
-import { addInstance, computeDeps } from './test-kit.ts';
-import { SovError } from '../../platform/errors.ts';
+import { addInstance, computeDeps, fails } from './test-kit.ts';
 import type { ComputeDriver, HostInfo } from './driver.ts';
 import { Hosts, nameUuid, uptimeLine } from './hosts.ts';
 
@@ -17,12 +16,6 @@ const info: HostInfo = {
   hostname: 'node1', hypervisorType: 'QEMU', hypervisorVersion: 7002022, accelerator: 'tcg', vcpus: 8, memoryMiB: 16000, diskGiB: 200, cpuModel: 'AMD EPYC 7B13',
 };
 
-const fails = (status: number, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 
 before(async () => {

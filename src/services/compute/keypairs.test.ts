@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
-import { computeDeps } from './test-kit.ts';
-import { SovError } from '../../platform/errors.ts';
+import { computeDeps, fails } from './test-kit.ts';
 import { Keypairs, sshFingerprint } from './keypairs.ts';
 import { Quotas } from './quotas.ts';
 
@@ -20,12 +19,6 @@ const alice = projectContext('p-1', ['member', 'reader'], 'alice');
 const bob = projectContext('p-1', ['member', 'reader'], 'bob');
 const admin = projectContext('p-admin', ['admin', 'member', 'reader'], 'root');
 
-const fails = (status: number, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 function file(name: string, content: string): string {
   const path = join(dir, name);

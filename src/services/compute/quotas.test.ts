@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
-import { addInstance, computeDeps } from './test-kit.ts';
-import { SovError } from '../../platform/errors.ts';
+import { addInstance, computeDeps, fails } from './test-kit.ts';
 import { QUOTA_DEFAULTS, Quotas } from './quotas.ts';
 import { ServerGroups } from './server-groups.ts';
 
@@ -12,12 +11,6 @@ let quotas: Quotas;
 let groups: ServerGroups;
 const admin = projectContext('p-admin', ['admin', 'member', 'reader']);
 
-const fails = (status: number, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 
 before(async () => {

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { projectContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
-import { computeDeps } from './test-kit.ts';
-import { SovError } from '../../platform/errors.ts';
+import { computeDeps, fails } from './test-kit.ts';
 import { Quotas } from './quotas.ts';
 import { ServerGroups } from './server-groups.ts';
 
@@ -14,12 +13,6 @@ const admin = projectContext('p-admin', ['admin', 'member', 'reader'], 'root');
 const alice = projectContext('p-1', ['member', 'reader'], 'alice');
 const eve = projectContext('p-2', ['member', 'reader'], 'eve');
 
-const fails = (status: number, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof SovError, String(e));
-  assert.equal(e.status, status, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 async function boot(group: string, vmState = 'active'): Promise<string> {
   const id = randomUUID();

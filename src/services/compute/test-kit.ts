@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from '../../platform/db/index.ts';
+import { SovError } from '../../platform/errors.ts';
 import { PolicyEngine } from '../../platform/policy/engine.ts';
 import type { ComputeDeps } from './deps.ts';
 import { computePolicies } from './policies.ts';
@@ -26,3 +28,11 @@ export async function addInstance(db: Db, o: { project?: string; vcpus: number; 
   }).execute();
   return id;
 }
+
+/** Matches a SovError with `status` and, when given, a message. */
+export const fails = (status: number, message?: RegExp) => (e: unknown) => {
+  assert.ok(e instanceof SovError, String(e));
+  assert.equal(e.status, status, e.message);
+  if (message) assert.match(e.message, message);
+  return true;
+};
