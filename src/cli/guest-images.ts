@@ -9,7 +9,7 @@ import { ensureTinyImage } from './guest-image.ts';
 export const TINY_IMAGE = 'sovcloud-tiny';
 
 /** Built images outlive clouds: every new state directory reuses them. */
-function cacheDir(): string {
+export function cacheDir(): string {
   return process.env.SOVCLOUD_CACHE_DIR ?? join(homedir(), '.cache', 'sovcloud', 'images');
 }
 

@@ -140,6 +140,26 @@ test('quotas stop a build with the Nova error', async () => {
   await fetch(`${cloud.url}/compute/v2.1/os-quota-sets/${demo}`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken } });
 });
 
+test('placement never overcommits: a server bigger than the host goes to ERROR with NoValidHost and releases its claim', async () => {
+  // From 2.53 a hypervisor's id is its UUID, which is also its placement provider's.
+  const hv = await cloud.osJson<{ ID: string }[]>('sovcloud-admin', ['--os-compute-api-version', '2.53', 'hypervisor', 'list']);
+  const host = await cloud.osJson('sovcloud-admin', ['--os-compute-api-version', '2.53', 'hypervisor', 'show', hv[0]!.ID]);
+  const ram = Number(host.memory_mb) * 2;
+  await cloud.osJson('sovcloud-admin', ['flavor', 'create', '--ram', String(ram), '--vcpus', '1', '--disk', '1', 'too-big']);
+  const adminToken = (await cloud.osJson('sovcloud-admin', ['token', 'issue'])).id;
+  const demo = (await cloud.osJson('sovcloud-admin', ['project', 'show', 'demo'])).id;
+  await fetch(`${cloud.url}/compute/v2.1/os-quota-sets/${demo}`, { method: 'PUT', headers: { 'X-Auth-Token': adminToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ quota_set: { ram: -1 } }) });
+  const usage = async () => (await fetch(`${cloud.url}/placement/resource_providers/${host.id}/usages`, { headers: { 'X-Auth-Token': adminToken, 'OpenStack-API-Version': 'placement 1.29' } }).then((r) => r.json())).usages;
+  const before = await usage();
+  const vm = await cloud.osJson('sovcloud-demo', ['server', 'create', '--image', 'sovcloud-tiny', '--flavor', 'too-big', '--network', 'default-network', 'vm-too-big']);
+  await waitStatus(vm.id, 'ERROR');
+  const shown = await cloud.osJson('sovcloud-demo', ['server', 'show', vm.id]);
+  assert.match(JSON.stringify(shown.fault), /No valid host was found/);
+  assert.deepEqual(await usage(), before);
+  assert.equal((await cloud.os('sovcloud-demo', ['server', 'delete', '--wait', vm.id])).code, 0);
+  await fetch(`${cloud.url}/compute/v2.1/os-quota-sets/${demo}`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken } });
+});
+
 test('boot from volume; a crash while it builds leaves every server in a truthful state; deleting leaves no process, tap or disk', async () => {
   const vm3 = await cloud.osJson('sovcloud-demo', ['server', 'create', '--image', 'sovcloud-tiny', '--boot-from-volume', '1', '--flavor', 'SCS-1L-1',
     '--network', 'default-network', '--security-group', 'ssh-icmp', '--key-name', 'k1', 'vm3']);

@@ -155,7 +155,8 @@ export function serverRoutes({ app, compute, auth, version, base }: ComputeApi):
       const v = version(req);
       const admin = compute.isAdmin(ctx);
       const body: Record<string, unknown> = { servers: p.items.map((s) => (detail ? serverView(base, s, v, admin) : serverSummary(base, s))) };
-      if (p.next) body.servers_links = [{ rel: 'next', href: nextLink(`${base}${req.url.replace(/^\/v2\.1/, '')}`, p.next) }];
+      // `req.url` carries the plugin's prefix (`/compute/v2.1/...`); `base` ends where it does.
+      if (p.next) body.servers_links = [{ rel: 'next', href: nextLink(`${base}${req.url.slice(req.url.indexOf('/v2.1/') + '/v2.1'.length)}`, p.next) }];
       return body;
     });
   }

@@ -1,14 +1,55 @@
 import { projectContext, type AuthContext } from '../../platform/auth.ts';
 import { BadRequest, Conflict } from '../../platform/errors.ts';
 import type { Nic } from '../../services/compute/driver.ts';
-import type { InterfaceAttachment, NetworkPeer, NetworkRequest, ServerAddress } from '../../services/compute/peers.ts';
-import type { NetworkService } from '../../services/network/index.ts';
+import type { InterfaceAttachment, NetworkPeer, NetworkRequest, NovaSecurityGroup, NovaSecurityGroupRule, ServerAddress } from '../../services/compute/peers.ts';
+import type { Item, NetworkService } from '../../services/network/index.ts';
 
 type Port = Record<string, unknown> & { id: string; network_id: string; mac_address: string; device_id: string; fixed_ips: { subnet_id: string; ip_address: string }[]; security_groups: string[]; project_id: string };
 
 /** Ports compute made for a server (deleted with it), told apart from ports a user passed in (only unbound). */
 const CREATED = { created_by: 'sovcloud-compute' };
 const OWNER = 'compute:nova';
+
+/** A Neutron rule in Nova's terms (`_convert_to_nova_security_group_rule_format`). */
+interface NovaRule {
+  id: string;
+  parentGroupId: string;
+  protocol: string | null;
+  fromPort: number | null;
+  toPort: number | null;
+  groupId: string | null;
+  cidr: string;
+}
+
+/** Nova reads an open Neutron range as -1 (any ICMP type) or 1-65535 (TCP, UDP), and no prefix as `0.0.0.0/0`. */
+function novaRule(r: Record<string, unknown>): NovaRule {
+  const protocol = typeof r.protocol === 'string' ? r.protocol : null;
+  const open = protocol !== null && r.port_range_min == null && r.port_range_max == null;
+  const [from, to] = ['TCP', 'UDP'].includes(protocol?.toUpperCase() ?? '') ? [1, 65535] : [-1, -1];
+  return {
+    id: String(r.id), parentGroupId: String(r.security_group_id), protocol,
+    fromPort: open ? from : (r.port_range_min as number | null) ?? null, toPort: open ? to : (r.port_range_max as number | null) ?? null,
+    groupId: (r.remote_group_id as string | null) ?? null, cidr: (r.remote_ip_prefix as string | null) ?? '0.0.0.0/0',
+  };
+}
+
+/** Nova's `_format_security_group_rule`: a remote group by name, left out when the caller cannot see it; else the CIDR. */
+function ruleView(r: NovaRule, visible: Map<string, Item>): NovaSecurityGroupRule | undefined {
+  const view: NovaSecurityGroupRule = { id: r.id, parent_group_id: r.parentGroupId, ip_protocol: r.protocol, from_port: r.fromPort, to_port: r.toPort, ip_range: {}, group: {} };
+  if (r.groupId === null) return { ...view, ip_range: { cidr: r.cidr } };
+  const remote = visible.get(r.groupId);
+  return remote && { ...view, group: { name: String(remote.name), tenant_id: String(remote.project_id) } };
+}
+
+const ingress = (g: Item) => ((g.security_group_rules ?? []) as Record<string, unknown>[]).filter((r) => r.direction === 'ingress');
+
+/** Nova's `_format_security_group`: ingress rules only; `visible` are the groups remote rules may name. */
+function groupView(g: Item, visible: Map<string, Item>): NovaSecurityGroup {
+  const rules = ingress(g).map((r) => ruleView(novaRule(r), visible)).filter((r) => r !== undefined);
+  return { id: g.id, name: String(g.name), description: String(g.description), tenant_id: String(g.project_id), rules };
+}
+
+const byId = (groups: Item[]) => new Map(groups.map((g) => [g.id, g]));
 
 /** Compute's view of the network service: Nova's `network/neutron.py`, in process. */
 export function networkPeer(network: NetworkService): NetworkPeer {
@@ -43,6 +84,11 @@ export function networkPeer(network: NetworkService): NetworkPeer {
       network_id: r.networkId, device_id: serverId, device_owner: OWNER, 'binding:host_id': host, 'binding:profile': CREATED,
       ...(r.fixedIp ? { fixed_ips: [{ ip_address: r.fixedIp }] } : {}), ...(groups ? { security_groups: groups } : {}),
     }) as Port;
+  };
+  /** A group in Nova's format, with the groups the caller sees for its remote-group rules. */
+  const view = async (ctx: AuthContext, g: Item): Promise<NovaSecurityGroup> => {
+    const remotes = ingress(g).some((r) => r.remote_group_id != null) ? await network.securityGroups.list(ctx) : [g];
+    return groupView(g, byId(remotes));
   };
   const unbind = async (p: Port) => {
     if ((p['binding:profile'] as Record<string, unknown> | undefined)?.created_by === CREATED.created_by) await network.ports.delete(admin, p.id);
@@ -124,14 +170,8 @@ export function networkPeer(network: NetworkService): NetworkPeer {
     },
     async serverSecurityGroups(_ctx, serverId) {
       const ids = new Set((await portsOf([serverId])).flatMap((p) => p.security_groups));
-      const groups = (await network.securityGroups.list(admin)).filter((g) => ids.has(g.id));
-      return groups.map((g) => ({
-        id: g.id, name: g.name, description: g.description, tenant_id: g.project_id,
-        rules: ((g.security_group_rules ?? []) as Record<string, unknown>[]).filter((r) => r.direction === 'ingress').map((r) => ({
-          id: r.id, parent_group_id: g.id, ip_protocol: r.protocol ?? null, from_port: r.port_range_min ?? null, to_port: r.port_range_max ?? null,
-          ip_range: r.remote_ip_prefix ? { cidr: r.remote_ip_prefix } : {}, group: r.remote_group_id ? { name: groups.find((x) => x.id === r.remote_group_id)?.name ?? null, tenant_id: g.project_id } : {},
-        })),
-      }));
+      const all = await network.securityGroups.list(admin);
+      return all.filter((g) => ids.has(g.id)).map((g) => groupView(g, byId(all)));
     },
     async addSecurityGroup(ctx, serverId, name) {
       const [id] = await groupIds(ctx, [name]);
@@ -156,6 +196,36 @@ export function networkPeer(network: NetworkService): NetworkPeer {
         id: `network${i}${j ? `-${j}` : ''}`, link: links[i]!.id, network_id: p.network_id, type: f.ip_address.includes(':') ? 'ipv6_dhcp' : 'ipv4_dhcp',
       })));
       return { links, networks, services: [] };
+    },
+    securityGroups: {
+      async list(ctx, allProjects) {
+        const all = await network.securityGroups.list(ctx);
+        return all.filter((g) => allProjects || g.project_id === ctx.credentials.project_id).map((g) => groupView(g, byId(all)));
+      },
+      get: async (ctx, id) => view(ctx, await network.securityGroups.get(ctx, id)),
+      create: async (ctx, name, description) => view(ctx, await network.securityGroups.create(ctx, { name, description })),
+      update: async (ctx, id, name, description) => view(ctx, await network.securityGroups.update(ctx, id, { name, description })),
+      delete: (ctx, id) => network.securityGroups.delete(ctx, id),
+      async addRule(ctx, rule) {
+        const parent = await network.securityGroups.get(ctx, rule.parentGroupId);
+        // Nova's `_rule_exists`: an existing group rule never matches, as its CIDR reads `0.0.0.0/0`.
+        const same = ingress(parent).map(novaRule).find((r) => r.groupId === rule.groupId && r.cidr === rule.cidr && r.protocol === rule.protocol
+          && r.fromPort === rule.fromPort && r.toPort === rule.toPort);
+        if (same) throw new BadRequest(`This rule already exists in group ${parent.id}`);
+        const created = await network.securityGroupRules.create(ctx, {
+          security_group_id: parent.id, direction: 'ingress', ethertype: rule.cidr?.includes(':') ? 'IPv6' : 'IPv4', protocol: rule.protocol,
+          remote_ip_prefix: rule.cidr, remote_group_id: rule.groupId,
+          ...(rule.fromPort !== null && rule.fromPort !== -1 ? { port_range_min: rule.fromPort } : {}),
+          ...(rule.toPort !== null && rule.toPort !== -1 ? { port_range_max: rule.toPort } : {}),
+        });
+        const remote = rule.groupId === null ? [] : [await network.securityGroups.get(ctx, rule.groupId)];
+        return ruleView(novaRule(created), byId(remote))!;
+      },
+      async deleteRule(ctx, id) {
+        const rule = await network.securityGroupRules.get(ctx, id);
+        await network.securityGroups.get(ctx, rule.security_group_id);
+        await network.securityGroupRules.delete(ctx, id);
+      },
     },
   };
 }

@@ -3,6 +3,7 @@ import { projectContext, type AuthContext } from '../../platform/auth.ts';
 import { WorkQueue } from '../../platform/reconcile.ts';
 import { json, now, SHUTDOWN_TIMEOUT_S, type ComputeDeps } from './deps.ts';
 import type { ComputeDriver, HostInfo, InstanceSpec, PowerState, RootDisk, VolumeDisk } from './driver.ts';
+import type { ActionRecorder } from './instance-actions.ts';
 import { configDriveFiles } from './metadata.ts';
 import { runLongTask } from './server-tasks.ts';
 import type { ImagePeer, NetworkPeer, NetworkRequest, PlacementPeer, VolumePeer } from './peers.ts';
@@ -24,13 +25,14 @@ export interface Peers {
  * state as `task_state` (`scheduling`, `deleting`, `powering-off`, ...) and enqueues its id; this
  * worker reads the row fresh, does the driver work and writes the outcome. A failed build leaves
  * the server in ERROR with a fault and releases what it claimed; every other failed action
- * clears the task and records a fault, so nothing stays in a task forever.
+ * clears the task and records a fault, so nothing stays in a task forever. Each task's work is
+ * an event of the instance action that asked for it, failed when the fault is recorded.
  */
 export class Controller implements ComputeWork {
   private readonly queue: WorkQueue;
   private providerId = '';
 
-  constructor(readonly d: ComputeDeps, readonly driver: ComputeDriver, readonly peers: Peers, private readonly host: string) {
+  constructor(readonly d: ComputeDeps, readonly driver: ComputeDriver, readonly peers: Peers, private readonly host: string, private readonly actions: ActionRecorder) {
     this.queue = new WorkQueue((id) => this.reconcile(id), {
       concurrency: 2,
       onError: (id, err, attempt) => d.log.warn({ err, serverId: id, attempt }, 'server not yet converged; retrying'),
@@ -64,11 +66,14 @@ export class Controller implements ComputeWork {
     if (!row) return this.driver.destroy(id);
     if (row.task_state === 'deleting') return this.teardown(row);
     if (row.vm_state === 'building') return this.build(row);
+    const task = row.task_state;
+    if (task !== null) await this.actions.taskStarted(id, task);
     try {
       await this.act(row);
     } catch (err) {
-      await this.fault(row, err, { task_state: null });
+      return this.fault(row, task, err, { task_state: null });
     }
+    if (task !== null) await this.actions.taskFinished(id, task, undefined);
   }
 
   /** The action `task_state` asks for on a built server, or, with none, making the host agree with the row. */
@@ -120,6 +125,7 @@ export class Controller implements ComputeWork {
   private async build(row: Row): Promise<void> {
     const ctx = this.serviceContext(row);
     const flavor = json<EmbeddedFlavor>(row.flavor);
+    await this.actions.taskStarted(row.id, 'building');
     try {
       if (row.task_state === 'scheduling') {
         await this.schedule(row, flavor);
@@ -139,12 +145,13 @@ export class Controller implements ComputeWork {
       if (!fresh || fresh.task_state === 'deleting') return this.enqueue(row.id);
       await this.driver.spawn(await this.spec(fresh));
       await this.save(row.id, { vm_state: 'active', task_state: null, power_state: POWER.running, launched_at: now() });
+      await this.actions.taskFinished(row.id, 'building', undefined);
     } catch (err) {
       const fresh = await this.current(row.id);
       if (!fresh || fresh.task_state === 'deleting') return this.enqueue(row.id);
       await this.driver.destroy(row.id).catch(() => {});
       await this.peers.placement.release(row.id).catch(() => {});
-      await this.fault(fresh, err, { vm_state: 'error', task_state: null, power_state: POWER.nostate });
+      await this.fault(fresh, 'building', err, { vm_state: 'error', task_state: null, power_state: POWER.nostate });
     }
   }
 
@@ -229,15 +236,17 @@ export class Controller implements ComputeWork {
       await this.d.db.deleteFrom('block_device_mappings').where('instance_id', '=', row.id).where('volume_id', '=', b.volume_id).execute();
     }
     await this.peers.placement.release(row.id);
-    await this.d.db.deleteFrom('instance_actions').where('instance_id', '=', row.id).execute();
+    await this.actions.forget(row.id);
     await this.d.db.deleteFrom('instances').where('id', '=', row.id).execute();
   }
 
-  private async fault(row: Row, err: unknown, set: Partial<InstanceTable>, code = 500): Promise<void> {
+  /** Records the failure of `task` (a task_state or `building`) as the server's fault and its action's failed event. */
+  private async fault(row: Row, task: string | null, err: unknown, set: Partial<InstanceTable>): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     this.d.log.error({ err, serverId: row.id }, 'server operation failed');
-    const fault = { code, message: message.slice(0, 255), details: message, created: now() };
+    const fault = { code: 500, message: message.slice(0, 255), details: message, created: now() };
     await this.save(row.id, { ...set, fault: JSON.stringify(fault) });
+    if (task !== null) await this.actions.taskFinished(row.id, task, err);
   }
 
   private current(id: string): Promise<Row | undefined> {

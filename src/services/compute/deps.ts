@@ -20,6 +20,14 @@ export const SHUTDOWN_TIMEOUT_S = 60;
 /** Nova has one availability zone per cell by default; ours is `nova` as in a fresh Nova. */
 export const AVAILABILITY_ZONE = 'nova';
 
+/**
+ * Nova's RequestContext: the caller and, for calls from the API, the request's id (`req-<uuid>`),
+ * which instance actions record.
+ */
+export interface ComputeContext extends AuthContext {
+  requestId?: string;
+}
+
 export function enforce(d: ComputeDeps, ctx: AuthContext, action: string, target: Target = {}): void {
   d.policy.enforce(action, ctx.credentials, target);
 }

@@ -6,6 +6,7 @@ import { isAdmin, type ComputeDeps, type Logger } from './deps.ts';
 import type { ComputeDriver } from './driver.ts';
 import { Flavors } from './flavors.ts';
 import { Hosts } from './hosts.ts';
+import { ActionRecorder, InstanceActions } from './instance-actions.ts';
 import { Keypairs } from './keypairs.ts';
 import { computePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
@@ -13,7 +14,7 @@ import { ServerActions } from './server-actions.ts';
 import { ServerData } from './server-data.ts';
 import { ServerGroups } from './server-groups.ts';
 import type { InterfaceAttachment } from './peers.ts';
-import { ServerSecurityGroups } from './security-groups.ts';
+import { SecurityGroups } from './security-groups.ts';
 import { Servers } from './servers.ts';
 import { MetadataService } from './metadata-service.ts';
 
@@ -30,7 +31,8 @@ export interface ComputeService {
   servers: Servers;
   actions: ServerActions;
   data: ServerData;
-  securityGroups: ServerSecurityGroups;
+  securityGroups: SecurityGroups;
+  instanceActions: InstanceActions;
   metadata: MetadataService;
   volumeAttachments(serverId: string): Promise<{ volumeId: string; device: string; tag: string | null; deleteOnTermination: boolean }[]>;
   interfaces(serverId: string): Promise<InterfaceAttachment[]>;
@@ -58,15 +60,17 @@ export function createComputeService(db: Db, policy: PolicyEngine, o: ComputeOpt
   const flavors = new Flavors(d);
   const quotas = new Quotas(d);
   const hosts = new Hosts(d, o.driver);
-  const controller = new Controller(d, o.driver, o.peers, o.host);
-  const servers = new Servers(d, quotas, controller, o.peers);
+  const recorder = new ActionRecorder(d, o.host);
+  const controller = new Controller(d, o.driver, o.peers, o.host, recorder);
+  const servers = new Servers(d, quotas, controller, o.peers, recorder);
   return {
     flavors, quotas, hosts, servers,
     keypairs: new Keypairs(d, quotas),
     serverGroups: new ServerGroups(d, quotas),
-    actions: new ServerActions(d, servers, quotas, controller, o.driver, o.peers, o.host),
+    actions: new ServerActions(d, servers, quotas, controller, o.driver, o.peers, o.host, recorder),
     data: new ServerData(d, servers, quotas),
-    securityGroups: new ServerSecurityGroups(d, servers, o.peers.network),
+    securityGroups: new SecurityGroups(d, servers, o.peers.network),
+    instanceActions: new InstanceActions(d, servers),
     metadata: new MetadataService(d, o.peers.network),
     async volumeAttachments(serverId) {
       const rows = await db.selectFrom('block_device_mappings').selectAll().where('instance_id', '=', serverId).orderBy('created_at').execute();

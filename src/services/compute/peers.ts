@@ -32,6 +32,57 @@ export interface InterfaceAttachment {
   fixedIps: { subnet_id: string; ip_address: string }[];
 }
 
+/** A rule as Nova shows it (`os-security-groups`): ingress only, with a remote group or a CIDR. */
+export interface NovaSecurityGroupRule {
+  id: string;
+  parent_group_id: string;
+  ip_protocol: string | null;
+  /** -1 (any ICMP type) or 1 (any TCP/UDP port) when Neutron's range is open. */
+  from_port: number | null;
+  to_port: number | null;
+  ip_range: { cidr?: string };
+  group: { name?: string; tenant_id?: string };
+}
+
+export interface NovaSecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  tenant_id: string;
+  rules: NovaSecurityGroupRule[];
+}
+
+/** An ingress rule for `os-security-group-rules`, validated as Nova's `_new_ingress_rule` does. */
+export interface NovaRuleRequest {
+  parentGroupId: string;
+  /** Null with a remote group only: every protocol. */
+  protocol: string | null;
+  /** -1 for any ICMP type or code. */
+  fromPort: number | null;
+  toPort: number | null;
+  /** Null for a remote-group rule. */
+  cidr: string | null;
+  groupId: string | null;
+}
+
+/**
+ * The deprecated `os-security-groups` proxy (Nova's `network/security_group_api.py`): Neutron
+ * groups and rules in Nova's format, acting as the caller. Errors are the network's (404 when
+ * the caller cannot see a group or rule, 400 for what Neutron refuses, 409 for conflicts).
+ */
+export interface SecurityGroupProxy {
+  /** The caller's project's groups; every project's for `allProjects` when the caller may see them. */
+  list(ctx: AuthContext, allProjects: boolean): Promise<NovaSecurityGroup[]>;
+  get(ctx: AuthContext, id: string): Promise<NovaSecurityGroup>;
+  create(ctx: AuthContext, name: string, description: string): Promise<NovaSecurityGroup>;
+  update(ctx: AuthContext, id: string, name: string, description: string): Promise<NovaSecurityGroup>;
+  delete(ctx: AuthContext, id: string): Promise<void>;
+  /** 400 (`This rule already exists in group ...`) when the group has an equal rule, as Nova checks before Neutron. */
+  addRule(ctx: AuthContext, rule: NovaRuleRequest): Promise<NovaSecurityGroupRule>;
+  /** Deletes a rule of a group the caller sees. */
+  deleteRule(ctx: AuthContext, id: string): Promise<void>;
+}
+
 export interface NetworkPeer {
   /**
    * Ports for a new server on `host`: the given ones are bound to it, for networks new ports are
@@ -50,13 +101,14 @@ export interface NetworkPeer {
   attachInterface(ctx: AuthContext, serverId: string, host: string, request: NetworkRequest): Promise<Nic>;
   detachInterface(serverId: string, portId: string): Promise<void>;
   /** The security groups of the server's ports, in Nova's `os-security-groups` format. */
-  serverSecurityGroups(ctx: AuthContext, serverId: string): Promise<Record<string, unknown>[]>;
+  serverSecurityGroups(ctx: AuthContext, serverId: string): Promise<NovaSecurityGroup[]>;
   addSecurityGroup(ctx: AuthContext, serverId: string, name: string): Promise<void>;
   removeSecurityGroup(ctx: AuthContext, serverId: string, name: string): Promise<void>;
   /** The server owning the port with `ip` on `networkId` (the metadata proxy's question). */
   serverAt(networkId: string, ip: string): Promise<string | undefined>;
   /** OpenStack `network_data.json` for the server's ports. */
   networkData(serverId: string): Promise<Record<string, unknown>>;
+  securityGroups: SecurityGroupProxy;
 }
 
 export interface ImageInfo {

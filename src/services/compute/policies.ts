@@ -16,7 +16,7 @@ export function computePolicies(): Record<string, string> {
   for (const a of ['servers:index', 'servers:detail', 'servers:show', 'os-server-tags:index', 'os-server-tags:show', 'server-metadata:index', 'server-metadata:show',
     'os-console-output', 'os-volumes-attachments:index', 'os-volumes-attachments:show', 'os-attach-interfaces:list', 'os-attach-interfaces:show',
     'os-instance-actions:list', 'os-instance-actions:show', 'limits', 'os-server-groups:index', 'os-server-groups:show', 'os-availability-zone:list',
-    'os-quota-sets:show', 'os-quota-sets:detail', 'os-quota-sets:defaults', 'os-security-groups:list', 'os-security-groups:get', 'os-server-password:show', 'ips:index', 'ips:show']) {
+    'os-quota-sets:show', 'os-quota-sets:detail', 'os-quota-sets:defaults', 'os-security-groups:list', 'os-security-groups:get', 'os-security-groups:show', 'os-server-password:show', 'ips:index', 'ips:show']) {
     rules[`os_compute_api:${a}`] = reader;
   }
   for (const a of ['servers:create', 'servers:update', 'servers:delete', 'servers:reboot', 'servers:start', 'servers:stop', 'servers:resize',
@@ -35,7 +35,7 @@ export function computePolicies(): Record<string, string> {
     'os-hypervisors:statistics', 'os-services:list', 'os-services:update', 'os-services:delete', 'servers:detail:get_all_tenants',
     'servers:index:get_all_tenants', 'os-extended-server-attributes', 'os-lock-server:unlock:unlock_override', 'servers:create:forced_host',
     'os-availability-zone:detail', 'os-admin-actions:reset_state', 'servers:show:host_status', 'limits:other_project',
-    'os-server-groups:index:all_projects', 'os-hypervisors:uptime', 'os-aggregates:index']) {
+    'os-server-groups:index:all_projects', 'os-hypervisors:uptime', 'os-aggregates:index', 'os-instance-actions:events']) {
     rules[`os_compute_api:${a}`] = admin;
   }
   rules['os_compute_api:os-keypairs:index'] = 'rule:admin_or_owner_user';

@@ -2,7 +2,8 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AuthContext } from '../../platform/auth.ts';
 import type { Db } from '../../platform/db/index.ts';
 import { uuid } from '../../platform/ids.ts';
-import { AVAILABILITY_ZONE, badRequest, callerProject, conflict, enforce, flag, isAdmin, json, notFound, now, type ComputeDeps } from './deps.ts';
+import { AVAILABILITY_ZONE, badRequest, callerProject, conflict, enforce, flag, isAdmin, json, notFound, now, type ComputeContext, type ComputeDeps } from './deps.ts';
+import type { ActionRecorder } from './instance-actions.ts';
 import type { ImagePeer, NetworkPeer, NetworkRequest, VolumePeer } from './peers.ts';
 import type { Quotas } from './quotas.ts';
 import { serverStatus, type EmbeddedFlavor, type Fault, type Server } from './server-model.ts';
@@ -74,6 +75,7 @@ export class Servers {
     private readonly quotas: Quotas,
     private readonly work: ComputeWork,
     private readonly peers: { network: NetworkPeer; images: ImagePeer; volumes: VolumePeer },
+    private readonly actions: ActionRecorder,
   ) {}
 
   async row(ctx: AuthContext, id: string, db: Db = this.d.db): Promise<Selectable<InstanceTable>> {
@@ -118,7 +120,7 @@ export class Servers {
   }
 
   /** Validates, reserves quota and records the servers in BUILD; the controller builds them. */
-  async create(ctx: AuthContext, c: ServerCreate): Promise<Server[]> {
+  async create(ctx: ComputeContext, c: ServerCreate): Promise<Server[]> {
     const project = callerProject(ctx);
     enforce(this.d, ctx, 'os_compute_api:servers:create', { project_id: project });
     if (c.minCount > c.maxCount) throw badRequest('min_count must be <= max_count');
@@ -180,6 +182,7 @@ export class Servers {
           delete_on_termination: flag(b.deleteOnTermination), tag: b.tag ?? null, created_at: t,
         }));
         if (bdms.length > 0) await tx.insertInto('block_device_mappings').values(bdms).execute();
+        await this.actions.start(ctx, row.id!, 'create', tx);
         rows.push(row);
       }
     });

@@ -102,15 +102,34 @@ export interface BlockDeviceMappingTable {
   created_at: string;
 }
 
+/** Nova's instance actions: one per request that changed a server, until the server is deleted. */
 export interface InstanceActionTable {
+  /** `req-<uuid>`, the id of the API request (its `x-openstack-request-id`). */
   request_id: string;
   instance_id: string;
+  /** Nova's action name: `create`, `stop`, `reboot`, `createImage`, `attach_volume`, ... */
   action: string;
   project_id: string;
   user_id: string;
+  /** `Error` once an event of the action failed, else null. */
   message: string | null;
+  /** ISO-8601 with milliseconds, so actions of one second keep their order. */
   start_time: string;
   updated_at: string | null;
+}
+
+/** The steps compute took for an action (`compute_stop_instance`, ...), with their outcome. */
+export interface InstanceActionEventTable {
+  instance_id: string;
+  request_id: string;
+  event: string;
+  start_time: string;
+  finish_time: string | null;
+  /** `Success` or `Error`; null while it runs. */
+  result: string | null;
+  /** What failed (Nova shows its traceback to admins). */
+  traceback: string | null;
+  host: string | null;
 }
 
 export interface ServerGroupTable {
@@ -153,6 +172,7 @@ export interface ComputeTables {
   instance_tags: InstanceTagTable;
   block_device_mappings: BlockDeviceMappingTable;
   instance_actions: InstanceActionTable;
+  instance_actions_events: InstanceActionEventTable;
   server_groups: ServerGroupTable;
   compute_quotas: ComputeQuotaTable;
   compute_services: ComputeServiceTable;

@@ -27,6 +27,9 @@ export interface QemuComputeDriverOptions {
   log: Logger;
 }
 
+/** How often the power button is pressed again while a guest has not shut down. */
+const POWER_BUTTON_RETRY_MS = 5_000;
+
 /** How long a guest gets to shut down for a soft reboot before it is reset, as Nova's default. */
 const SOFT_REBOOT_TIMEOUT_MS = 120_000;
 /** How long QEMU gets to flush its disks and exit after SIGTERM. */
@@ -81,9 +84,7 @@ export class QemuComputeDriver implements ComputeDriver {
       const pid = await findQemu(files);
       if (pid !== null) {
         if (timeoutSeconds > 0 && (await this.runState(files).catch(() => null)) === 'running') {
-          await withQmp(files.qmpSocket, (qmp) => qmp.execute('system_powerdown'))
-            .catch((err: unknown) => this.options.log.warn({ instance: id, err }, 'ACPI power button press failed'));
-          if (!(await waitForExit(pid, timeoutSeconds * 1000))) this.options.log.warn({ instance: id }, 'guest ignored ACPI shutdown; stopping it');
+          if (!(await this.powerButton(files, pid, timeoutSeconds * 1000))) this.options.log.warn({ instance: id }, 'guest ignored ACPI shutdown; stopping it');
         }
         await terminate(pid, EXIT_GRACE_MS);
       }
@@ -91,6 +92,20 @@ export class QemuComputeDriver implements ComputeDriver {
       // A stopped instance boots afresh, as Nova's start drops a managed save.
       await rm(files.memory, { force: true });
     });
+  }
+
+  /**
+   * Presses the ACPI power button and waits up to `ms` for QEMU to exit, pressing again every
+   * few seconds: a guest still booting misses a single press (Nova's `shutdown_retry_interval`).
+   */
+  private async powerButton(files: InstanceFiles, pid: number, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      await withQmp(files.qmpSocket, (qmp) => qmp.execute('system_powerdown'))
+        .catch((err: unknown) => this.options.log.warn({ pid, err }, 'ACPI power button press failed'));
+      if (await waitForExit(pid, Math.min(POWER_BUTTON_RETRY_MS, until - Date.now()))) return true;
+    }
+    return false;
   }
 
   powerOn(spec: InstanceSpec): Promise<void> {
@@ -109,8 +124,7 @@ export class QemuComputeDriver implements ComputeDriver {
       // Only a running guest can answer the power button.
       if (!hard && (await this.runState(files)) === 'running') {
         // QEMU has no ACPI reboot request: the guest shuts down and is started again.
-        await withQmp(files.qmpSocket, (qmp) => qmp.execute('system_powerdown'));
-        if (await waitForExit(pid, SOFT_REBOOT_TIMEOUT_MS)) {
+        if (await this.powerButton(files, pid, SOFT_REBOOT_TIMEOUT_MS)) {
           await removeRunFiles(files);
           return this.start(spec, files, false);
         }

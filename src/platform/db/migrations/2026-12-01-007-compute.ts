@@ -97,6 +97,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'varchar(40)')
     .addPrimaryKeyConstraint('instance_actions_pk', ['instance_id', 'request_id'])
     .execute();
+  await db.schema.createTable('instance_actions_events')
+    .addColumn('instance_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('event', 'varchar(64)', (c) => c.notNull())
+    .addColumn('start_time', 'varchar(40)', (c) => c.notNull())
+    .addColumn('finish_time', 'varchar(40)')
+    .addColumn('result', 'varchar(16)')
+    .addColumn('traceback', 'text')
+    .addColumn('host', 'varchar(255)')
+    .addPrimaryKeyConstraint('instance_actions_events_pk', ['instance_id', 'request_id', 'event'])
+    .execute();
   await db.schema.createTable('server_groups')
     .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
     .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
@@ -127,7 +138,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['compute_quotas', 'compute_services', 'server_groups', 'instance_actions', 'block_device_mappings', 'instance_tags', 'instances', 'keypairs', 'flavor_access', 'flavors']) {
+  for (const t of ['compute_quotas', 'compute_services', 'server_groups', 'instance_actions_events', 'instance_actions', 'block_device_mappings', 'instance_tags', 'instances', 'keypairs', 'flavor_access', 'flavors']) {
     await db.schema.dropTable(t).execute();
   }
 }
