@@ -12,6 +12,8 @@
 # fills from the directory, both written at their offsets into a raw disk with an MBR, then
 # converted to a compressed qcow2.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # Host tools this script runs (installed with apt-get when missing).
 BUILD_DEPS=(debootstrap debian-archive-keyring syslinux syslinux-common mtools dosfstools e2fsprogs fdisk qemu-utils)
@@ -36,13 +38,6 @@ GUEST_SECURITY_MIRROR=http://deb.debian.org/debian-security
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-die() {
-	echo "build.sh: $*" >&2
-	exit 1
-}
-say() {
-	echo "build.sh: $*" >&2
-}
 
 [ $# -eq 1 ] || die "usage: $0 OUTPUT_DIR"
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot and the image's file owners need it)"
@@ -50,16 +45,6 @@ out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-install_build_deps() {
-	local missing=() pkg
-	for pkg in "${BUILD_DEPS[@]}"; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 # host_mirror SUITE: the URI of the first apt source of this host that carries SUITE (deb822
 # .sources files first, then one-line sources.list entries).
@@ -135,7 +120,7 @@ in_root() {
 # A snapshot mirror's Release files may have expired; their signatures still count.
 APT_OPTS=(-o Acquire::Check-Valid-Until=false -o Dpkg::Options::=--force-confold -o Dpkg::Use-Pty=0)
 
-install_build_deps
+install_build_deps "${BUILD_DEPS[@]}"
 
 # --- base system -----------------------------------------------------------------------------
 say "debootstrap $SUITE (minbase) from $mirror"
@@ -265,22 +250,9 @@ mke2fs -q -F -t ext4 -L "$ROOT_LABEL" -U "$root_uuid" -m 1 \
 qemu-img convert -q -c -f raw -O qcow2 "$raw" "$work/$IMAGE_NAME.qcow2"
 
 # --- properties ------------------------------------------------------------------------------
-json_string() {
-	local s=$1
-	s=${s//\\/\\\\}
-	s=${s//\"/\\\"}
-	printf '"%s"' "$s"
-}
 build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 debian_version=$(cat "$root/etc/debian_version")
-{
-	echo "{"
-	first=1
-	while IFS='=' read -r key value; do
-		[ $first = 1 ] || echo ","
-		first=0
-		printf '  %s: %s' "$(json_string "$key")" "$(json_string "$value")"
-	done <<EOF
+write_properties "$work/$IMAGE_NAME.json" <<EOF
 architecture=x86_64
 hypervisor_type=qemu
 hw_firmware_type=bios
@@ -302,8 +274,6 @@ uuid_validity=none
 kernel_version=$kver
 sovcloud_build=debian12 ${versions[*]}
 EOF
-	printf '\n}\n'
-} >"$work/$IMAGE_NAME.json"
 
 mv "$work/$IMAGE_NAME.qcow2" "$out/$IMAGE_NAME.qcow2"
 mv "$work/$IMAGE_NAME.json" "$out/$IMAGE_NAME.json"

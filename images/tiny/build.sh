@@ -11,6 +11,8 @@
 # fetched with `apt-get download` and unpacked with `dpkg-deb -x`; nothing is installed on the
 # build host but the build tools below.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # Host tools this script runs (installed with apt-get when missing).
 BUILD_DEPS=(syslinux syslinux-common mtools dosfstools e2fsprogs fdisk cpio qemu-utils kmod)
@@ -44,10 +46,6 @@ KERNEL_CMDLINE="console=ttyS0,115200 root=LABEL=$ROOT_LABEL quiet"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-die() {
-	echo "build.sh: $*" >&2
-	exit 1
-}
 
 [ $# -eq 1 ] || die "usage: $0 OUTPUT_DIR"
 [ "$(id -u)" = 0 ] || die "must run as root (the image's files are owned by root and uid 1000)"
@@ -55,16 +53,6 @@ out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-install_build_deps() {
-	local missing=() pkg
-	for pkg in "${BUILD_DEPS[@]}"; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "build.sh: installing ${missing[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 work=$(mktemp -d /tmp/sovcloud-tiny.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -82,7 +70,7 @@ download() {
 	(cd "$debs" && apt-get download -qq "$@")
 }
 
-install_build_deps
+install_build_deps "${BUILD_DEPS[@]}"
 
 # --- guest packages --------------------------------------------------------------------------
 download "${GUEST_PKGS[@]}"
@@ -284,25 +272,12 @@ E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH debugfs -w -f "$work/ctimes.debugfs" "$ro
 qemu-img convert -q -c -f raw -O qcow2 "$raw" "$work/$IMAGE_NAME.qcow2"
 
 # --- properties ------------------------------------------------------------------------------
-json_string() {
-	local s=$1
-	s=${s//\\/\\\\}
-	s=${s//\"/\\\"}
-	printf '"%s"' "$s"
-}
 build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 sovcloud_build="debian12"
 for p in "$kernel_pkg" busybox-static dropbear-bin opendoas libc6; do
 	sovcloud_build+=" $p=${pkg_version[$p]}"
 done
-{
-	echo "{"
-	first=1
-	while IFS='=' read -r key value; do
-		[ $first = 1 ] || echo ","
-		first=0
-		printf '  %s: %s' "$(json_string "$key")" "$(json_string "$value")"
-	done <<EOF
+write_properties "$work/$IMAGE_NAME.json" <<EOF
 architecture=x86_64
 hypervisor_type=qemu
 hw_firmware_type=bios
@@ -325,8 +300,6 @@ uuid_validity=none
 kernel_version=$kver
 sovcloud_build=$sovcloud_build
 EOF
-	printf '\n}\n'
-} >"$work/$IMAGE_NAME.json"
 
 mv "$work/$IMAGE_NAME.qcow2" "$out/$IMAGE_NAME.qcow2"
 mv "$work/$IMAGE_NAME.json" "$out/$IMAGE_NAME.json"

@@ -7,6 +7,8 @@ import { SovError } from '../platform/errors.ts';
 
 /** The recipe of the tiny guest image: build.sh and the files it copies into the image. */
 const RECIPE_DIR = fileURLToPath(new URL('../../images/tiny/', import.meta.url));
+/** Shell functions build.sh sources; part of the recipe too. */
+const SHARED_LIB = fileURLToPath(new URL('../../images/lib.sh', import.meta.url));
 const NAME = 'sovcloud-tiny';
 
 /** images/tiny/build.sh failed or left something other than an image and its properties. */
@@ -75,6 +77,7 @@ async function recipeDigest(): Promise<string> {
     hash.update(await readFile(file));
     hash.update('\0');
   }
+  hash.update(await readFile(SHARED_LIB));
   return hash.digest('hex');
 }
 
