@@ -168,10 +168,19 @@ export class QemuVolumeDriver implements VolumeDriver {
   }
 
   private async createLuks(file: string, sizeGiB: number, passphrase: Buffer): Promise<void> {
-    // The passphrase is 256 random bits, so PBKDF stretching adds nothing but start-up time; but
-    // below ~100 ms QEMU's PBKDF benchmark fails on a busy host ("Unable to get accurate CPU usage").
-    await run('qemu-img', ['create', '-q', '--object', SECRET_OBJECT, '-f', 'luks', '-o', 'key-secret=sec0,iter-time=100', file, `${sizeGiB}G`], passphrase);
+    // The passphrase is 256 random bits, so PBKDF stretching adds nothing but start-up time. QEMU
+    // times its PBKDF with the process's CPU usage, which this kind of host sometimes reports too
+    // coarsely ("Unable to get accurate CPU usage"): that failure is worth a few more tries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run('qemu-img', ['create', '-q', '--object', SECRET_OBJECT, '-f', 'luks', '-o', 'key-secret=sec0,iter-time=100', file, `${sizeGiB}G`], passphrase);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || !String((err as Error).message).includes('accurate CPU usage')) throw err;
+      }
+    }
   }
+
 
   /** Builds a file under a temporary name and renames it into place only when `make` succeeded. */
   private async build(target: string, make: (tmp: string) => Promise<void>): Promise<void> {
