@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './guest.ts';
+import { eventually as waitUntil, ssh as sshTo } from './vm.ts';
 import { http, startCloud, type Cloud } from './harness.ts';
 
 // The server actions beyond boot/stop/snapshot on one real VM of the tiny image, driven with
@@ -19,20 +19,8 @@ const vm = { id: '', ip: '' };
 const BOOT_TIMEOUT_MS = 120_000;
 const DEMO = 'sovcloud-demo';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = BOOT_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-function ssh(command: string, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes',
-    '-o', 'LogLevel=ERROR', `sovcloud@${vm.ip}`, command], timeoutMs);
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = BOOT_TIMEOUT_MS) => waitUntil(what, probe, timeoutMs);
+const ssh = (command: string, timeoutMs?: number) => sshTo(keyFile, vm.ip, command, timeoutMs);
 
 async function sshReady(): Promise<void> {
   await eventually(`ssh to ${vm.ip}`, async () => (await ssh('true')).code === 0);

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './guest.ts';
+import { eventually as waitUntil, ssh as sshTo } from './vm.ts';
 import { startCloud, type Cloud } from './harness.ts';
 
 // Real VMs (QEMU, TCG when KVM does not boot guests here) of the tiny image, driven with Debian's
@@ -20,20 +21,8 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = BOOT_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function ssh(ip: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes',
-    `sovcloud@${ip}`, command], 60_000);
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = BOOT_TIMEOUT_MS) => waitUntil(what, probe, timeoutMs);
+const ssh = (ip: string, command: string) => sshTo(keyFile, ip, command);
 
 async function sshReady(ip: string): Promise<void> {
   await eventually(`ssh to ${ip}`, async () => (await ssh(ip, 'true')).code === 0);
