@@ -219,7 +219,7 @@ async function bareRound(ctx: Context, lab: Lab, round: number): Promise<{ bootM
   };
   // The flavor has no disk: the cloud gives the root disk the image's size (1 GiB), as here.
   const root = { kind: 'image' as const, imageId: ctx.imageId, imagePath: ctx.imagePath, imageFormat: 'qcow2', sizeGiB: 1 };
-  const configDrive = await configDriveFiles(row, networkData);
+  const configDrive = configDriveFiles(row, networkData);
   const spec: InstanceSpec = { id, name: row.name, vcpus: ctx.vcpus, memoryMiB: ctx.memoryMiB, root, volumes: [], nics: [nic], configDrive };
   const files = new InstanceFiles(join(lab.dir, 'instances'), join(lab.dir, 'run'), id);
   try {

@@ -42,3 +42,11 @@ write_properties() {
 		printf '\n}\n'
 	} >"$1"
 }
+
+# output_dir ARG...: the single argument OUTPUT_DIR, created and made absolute; the script must run as root.
+output_dir() {
+	[ $# -eq 1 ] || die "usage: $0 OUTPUT_DIR"
+	[ "$(id -u)" = 0 ] || die "must run as root (the image's files belong to root)"
+	mkdir -p "$1"
+	(cd "$1" && pwd)
+}

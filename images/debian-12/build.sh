@@ -38,13 +38,7 @@ GUEST_SECURITY_MIRROR=http://deb.debian.org/debian-security
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-
-[ $# -eq 1 ] || die "usage: $0 OUTPUT_DIR"
-[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot and the image's file owners need it)"
-out=$1
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
+out=$(output_dir "$@")
 
 # host_mirror SUITE: the URI of the first apt source of this host that carries SUITE (deb822
 # .sources files first, then one-line sources.list entries).

@@ -46,13 +46,7 @@ KERNEL_CMDLINE="console=ttyS0,115200 root=LABEL=$ROOT_LABEL quiet"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-
-[ $# -eq 1 ] || die "usage: $0 OUTPUT_DIR"
-[ "$(id -u)" = 0 ] || die "must run as root (the image's files are owned by root and uid 1000)"
-out=$1
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
+out=$(output_dir "$@")
 
 work=$(mktemp -d /tmp/sovcloud-tiny.XXXXXX)
 trap 'rm -rf "$work"' EXIT

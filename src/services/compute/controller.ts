@@ -214,7 +214,7 @@ export class Controller implements ComputeWork {
     return {
       id: row.id, name: row.name, vcpus: flavor.vcpus, memoryMiB: flavor.ram, root,
       volumes: disks.filter((v) => v !== bootDisk), nics: await this.peers.network.nics(row.id),
-      configDrive: row.config_drive === 1 ? await configDriveFiles(row, await this.peers.network.networkData(row.id)) : null,
+      configDrive: row.config_drive === 1 ? configDriveFiles(row, await this.peers.network.networkData(row.id)) : null,
     };
   }
 

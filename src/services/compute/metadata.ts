@@ -23,7 +23,7 @@ export function userData(row: Pick<Row, 'user_data'>): Buffer | null {
 const OPENSTACK_VERSIONS = ['2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', '2020-10-14', 'latest'];
 
 /** Files of an OpenStack config drive (label `config-2`). */
-export async function configDriveFiles(row: Row, networkData: Record<string, unknown>): Promise<Record<string, string>> {
+export function configDriveFiles(row: Row, networkData: Record<string, unknown>): Record<string, string> {
   const files: Record<string, string> = {};
   const ud = userData(row);
   for (const v of OPENSTACK_VERSIONS) {
@@ -40,6 +40,7 @@ export async function configDriveFiles(row: Row, networkData: Record<string, unk
 
 /** The EC2-style tree (`/latest/meta-data/...`) as a nested object; `localIp` when the caller's address is known. */
 export function ec2MetaData(row: Row, localIp: string | undefined): Record<string, unknown> {
+  // `ami-manifest-path` is the literal `FIXME` in Nova's answer too; EC2 clients only list it.
   const tree: Record<string, unknown> = {
     'ami-id': row.image_id, 'ami-launch-index': String(row.launch_index), 'ami-manifest-path': 'FIXME', hostname: row.hostname,
     'instance-id': row.id, 'instance-type': '', 'local-hostname': row.hostname, 'public-hostname': row.hostname,

@@ -22,18 +22,9 @@ type Direction = (typeof DIRECTIONS)[number];
 type Ethertype = (typeof ETHERTYPES)[number];
 
 /** The attributes a security group rule and a default-rule template share, validated as Neutron does. */
-export interface RuleSpec {
+export interface RuleSpec extends RuleFields {
   direction: Direction;
   ethertype: Ethertype;
-  /** A lower-case Neutron protocol name or a decimal number `0`..`255`; null is any protocol. */
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  /** With its prefix length, host bits kept as given (`10.0.0.5/24`); see `normalizedCidr`. */
-  remote_ip_prefix: string | null;
-  remote_group_id: string | null;
-  remote_address_group_id: string | null;
-  description: string;
 }
 
 /** The fields Neutron compares to find a duplicate rule (`_rule_to_key`, minus the group), as stored. */

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { fails, projectOf } from './test-kit.ts';
+import { fails, networkDeps, projectOf } from './test-kit.ts';
 import { projectContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
 import { DefaultSecurityGroupRules } from './default-security-group-rules.ts';
-import type { NetworkDeps } from './deps.ts';
-import { networkPolicies } from './policies.ts';
+import type { Db } from '../../platform/db/index.ts';
 import { Quotas } from './quotas.ts';
 import { SecurityGroupRules } from './security-group-rules.ts';
 import { SecurityGroups } from './security-groups.ts';
@@ -46,14 +43,8 @@ async function addPort(securityGroups: string[]): Promise<void> {
 }
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(networkPolicies());
-  const d: NetworkDeps = {
-    db, policy, log: { info: () => {}, warn: () => {}, error: () => {} },
-    settings: { publicCidr: '198.51.100.0/24', projectDefaults: false, projectCidr: '10.0.0.0/24', dnsDomain: 'example.' },
-    dataplane: { network: () => {}, router: () => {}, firewall: () => { firewalls++; }, vifDetails: () => { throw new Error('not used by security groups'); } },
-  };
+  const d = await networkDeps({ network: () => {}, router: () => {}, firewall: () => { firewalls++; }, vifDetails: () => { throw new Error('not used by security groups'); } });
+  db = d.db;
   const tags = new Tags(db);
   quotas = new Quotas(d);
   templates = new DefaultSecurityGroupRules(d);

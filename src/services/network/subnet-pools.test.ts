@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fails, projectOf } from './test-kit.ts';
+import { fails, networkDeps, projectOf } from './test-kit.ts';
 import { projectContext, type AuthContext } from '../../platform/auth.ts';
-import { openDatabase, type Db } from '../../platform/db/index.ts';
-import { PolicyEngine } from '../../platform/policy/engine.ts';
-import type { NetworkDeps } from './deps.ts';
+import type { Db } from '../../platform/db/index.ts';
 import { Networks } from './networks.ts';
-import { networkPolicies } from './policies.ts';
 import { Ports } from './ports.ts';
 import { Quotas } from './quotas.ts';
 import { SecurityGroups } from './security-groups.ts';
@@ -34,14 +31,8 @@ async function carve(ctx: AuthContext, subnetpool_id: string, extra: Record<stri
 }
 
 before(async () => {
-  db = await openDatabase(':memory:');
-  const policy = new PolicyEngine();
-  policy.registerDefaults(networkPolicies());
-  const d: NetworkDeps = {
-    db, policy, log: { info: () => {}, warn: () => {}, error: () => {} },
-    settings: { publicCidr: '198.51.100.0/24', projectDefaults: false, projectCidr: '10.0.0.0/24', dnsDomain: 'example.' },
-    dataplane: { network: () => {}, router: () => {}, firewall: () => {}, vifDetails: () => { throw new Error('not used by subnet pools'); } },
-  };
+  const d = await networkDeps({ network: () => {}, router: () => {}, firewall: () => {}, vifDetails: () => { throw new Error('not used by subnet pools'); } });
+  db = d.db;
   const tags = new Tags(db);
   quotas = new Quotas(d);
   networks = new Networks(d, tags, quotas);

@@ -1,3 +1,4 @@
+import type { InventoryNumbers } from './capacity.ts';
 /** Placement's tables; timestamps are ISO-8601 text, as in the other services. */
 export interface PlacementProviderTable {
   uuid: string;
@@ -10,15 +11,9 @@ export interface PlacementProviderTable {
   updated_at: string;
 }
 
-export interface PlacementInventoryTable {
+export interface PlacementInventoryTable extends InventoryNumbers {
   provider_uuid: string;
   resource_class: string;
-  total: number;
-  reserved: number;
-  min_unit: number;
-  max_unit: number;
-  step_size: number;
-  allocation_ratio: number;
   created_at: string;
   updated_at: string;
 }
