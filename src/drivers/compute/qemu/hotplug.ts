@@ -85,7 +85,18 @@ async function hasDevice(qmp: Qmp, id: string): Promise<boolean> {
 async function removeVolumeBackend(qmp: Qmp, volumeId: string): Promise<void> {
   const ids = volumeIds(volumeId);
   const nodes = await qmp.execute<{ 'node-name': string }[]>('query-named-block-nodes', { flat: true });
-  if (nodes.some((n) => n['node-name'] === ids.node)) await qmp.execute('blockdev-del', { 'node-name': ids.node });
+  if (nodes.some((n) => n['node-name'] === ids.node)) {
+    // The device can vanish from the tree a moment before it releases its block node.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await qmp.execute('blockdev-del', { 'node-name': ids.node });
+        break;
+      } catch (err) {
+        if (attempt >= 25 || !String((err as Error).message).includes('is in use')) throw err;
+        await sleep(200);
+      }
+    }
+  }
   const objects = await qmp.execute<{ name: string }[]>('qom-list', { path: '/objects' });
   if (objects.some((o) => o.name === ids.secret)) await qmp.execute('object-del', { id: ids.secret });
 }
