@@ -51,6 +51,8 @@ export async function http(url: string, method: string, o: { headers?: Record<st
 
 export interface Cloud {
   url: string;
+  /** The object storage listener: S3 at its root, Swift under `/swift`. */
+  objectUrl: string;
   /** The external network `public`'s range: a /24 of 198.18.0.0/15 no other cloud on the host uses. */
   publicCidr: string;
   stateDir: string;
@@ -277,6 +279,7 @@ export async function startCloud(extraArgs: string[] = []): Promise<Cloud> {
   const os = (cloud: string | AuthEnv, args: string[], extraEnv?: Record<string, string>) => runCli(cloud, cloudsYaml, args, extraEnv);
   return {
     url: `http://127.0.0.1:${port}`,
+    objectUrl: `http://127.0.0.1:${objectPort}`,
     publicCidr,
     stateDir,
     cloudsYaml,

@@ -5,11 +5,12 @@ import type { ComputeTables } from '../../services/compute/tables.ts';
 import type { IdentityTables } from '../../services/identity/tables.ts';
 import type { ImageTables } from '../../services/image/tables.ts';
 import type { NetworkTables } from '../../services/network/tables.ts';
+import type { ObjectStorageTables } from '../../services/object-storage/tables.ts';
 import type { PlacementTables } from '../../services/placement/tables.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Every service's tables, composed; services only touch their own. */
-export type Database = IdentityTables & ImageTables & BlockStorageTables & NetworkTables & ComputeTables & PlacementTables;
+export type Database = IdentityTables & ImageTables & BlockStorageTables & NetworkTables & ComputeTables & PlacementTables & ObjectStorageTables;
 
 export type Db = Kysely<Database>;
 

@@ -207,6 +207,36 @@ export class Tokens {
     return { kind: 'project', project: { id: project.id, name: project.name, domain: { id: domain.id, name: domain.name } } };
   }
 
+  /**
+   * The context an EC2 credential (S3 access key) acts in: its user on its project with the roles
+   * the user holds there now, so a revoked role or a disabled user or project stops the key at
+   * once, as keystone's `/v3/ec2tokens` does. undefined when the key may not act.
+   */
+  async ec2Context(credential: { user_id: string; tenant_id: string | null }): Promise<AuthContext | undefined> {
+    const user = await this.users.find(credential.user_id);
+    if (!user || !bool(user.enabled) || !credential.tenant_id) return undefined;
+    const userDomain = await this.domains.find(user.domain_id);
+    if (!userDomain || !bool(userDomain.enabled)) return undefined;
+    let project: ProjectTable;
+    try {
+      project = await this.usableProject({ id: credential.tenant_id }, user);
+    } catch {
+      return undefined;
+    }
+    const roleIds = await this.assignments.rolesOnProject(user.id, project);
+    if (!roleIds.length) return undefined;
+    const now = Date.now();
+    return toContext('', {
+      user: { id: user.id, name: user.name, domain: { id: userDomain.id, name: userDomain.name } },
+      scope: await this.projectScope(project),
+      roles: await this.roles.named(roleIds),
+      methods: ['ec2credential'],
+      auditIds: [],
+      issuedAt: now,
+      expiresAt: now,
+    });
+  }
+
   /** The hot path: decrypt, check expiry and the in-memory revocation list. No database. */
   decodeValid(token: string): TokenPayload | undefined {
     const payload = decodeToken(this.d.tokenKey, token);

@@ -7,6 +7,7 @@ import * as blockStorageMessages from './2026-11-23-005-block-storage-messages.t
 import * as network from './2026-12-01-006-network.ts';
 import * as compute from './2026-12-01-007-compute.ts';
 import * as placement from './2026-12-01-008-placement.ts';
+import * as objectStorage from './2026-12-01-009-object-storage.ts';
 
 /** Applied in name order; never edit a shipped migration, add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-006-network': network,
   '2026-12-01-007-compute': compute,
   '2026-12-01-008-placement': placement,
+  '2026-12-01-009-object-storage': objectStorage,
 };
