@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import {
-  BackupDataCorrupt, BackupDataMissing, type BackupChunk, type BackupManifest, type BackupStore,
+  BackupDataCorrupt, BackupDataMissing, type BackupChunk, type BackupManifest, type BackupRef, type BackupStore,
 } from '../../services/block-storage/backup-store.ts';
 
 const zip = promisify(gzip);
@@ -22,7 +22,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export class FileBackupStore implements BackupStore {
   constructor(private readonly dir: string) {}
 
-  async write(backupId: string, rawPath: string, parent?: BackupManifest): Promise<BackupManifest> {
+  async write({ id: backupId }: BackupRef, rawPath: string, parent?: BackupManifest): Promise<BackupManifest> {
     const dir = join(this.dir, backupId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const source = await open(rawPath, 'r');
@@ -57,7 +57,7 @@ export class FileBackupStore implements BackupStore {
     }
   }
 
-  async manifest(backupId: string): Promise<BackupManifest> {
+  async manifest({ id: backupId }: BackupRef): Promise<BackupManifest> {
     try {
       return JSON.parse(await readFile(join(this.dir, backupId, MANIFEST), 'utf8')) as BackupManifest;
     } catch (err) {
@@ -66,7 +66,7 @@ export class FileBackupStore implements BackupStore {
     }
   }
 
-  async restore(manifest: BackupManifest, rawPath: string): Promise<void> {
+  async restore(_backup: BackupRef, manifest: BackupManifest, rawPath: string): Promise<void> {
     const target = await open(rawPath, 'r+');
     try {
       for (const [index, chunk] of manifest.chunks.entries()) {
@@ -87,7 +87,7 @@ export class FileBackupStore implements BackupStore {
     }
   }
 
-  async delete(backupId: string): Promise<void> {
+  async delete({ id: backupId }: BackupRef): Promise<void> {
     await rm(join(this.dir, backupId), { recursive: true, force: true });
   }
 

@@ -7,6 +7,8 @@ import type { VolumeTable } from './tables.ts';
  * create from a backup.
  */
 export async function restoreBackupData(d: BlockStorageDeps, backupId: string, volume: VolumeTable): Promise<void> {
-  const manifest = await d.backups.manifest(backupId);
-  await d.driver.replaceData(volumeSpec(d, volume), (rawPath) => d.backups.restore(manifest, rawPath));
+  const backup = await d.db.selectFrom('volume_backups').select('project_id').where('id', '=', backupId).executeTakeFirstOrThrow();
+  const ref = { id: backupId, projectId: backup.project_id };
+  const manifest = await d.backups.manifest(ref);
+  await d.driver.replaceData(volumeSpec(d, volume), (rawPath) => d.backups.restore(ref, manifest, rawPath));
 }

@@ -1,8 +1,14 @@
 import { NotFound, SovError } from '../../platform/errors.ts';
 
+/** A backup as its store knows it: stores keep each project's backups in the project's own space. */
+export interface BackupRef {
+  id: string;
+  projectId: string;
+}
+
 /**
- * Where backups live, apart from the volumes (scs-0117): a directory by default, object storage
- * later. A backup is the volume's guest-visible bytes cut into fixed-size chunks, each compressed
+ * Where backups live, apart from the volumes (scs-0117): the object storage, as Cinder's chunked
+ * backup drivers keep them; backups written to a directory by earlier versions stay readable. A backup is the volume's guest-visible bytes cut into fixed-size chunks, each compressed
  * and sha256-checksummed; an incremental backup stores only the chunks that differ from its
  * parent and refers to the parent's for the rest.
  *
@@ -16,19 +22,19 @@ export interface BackupStore {
    * backup is complete and durable and its manifest returned; on failure nothing of it is
    * referenced (call `delete` to reclaim the space). Safe to retry after `delete`.
    */
-  write(backupId: string, rawPath: string, parent?: BackupManifest): Promise<BackupManifest>;
+  write(backup: BackupRef, rawPath: string, parent?: BackupManifest): Promise<BackupManifest>;
 
   /** The manifest of a complete backup; throws `BackupDataMissing` when there is none. */
-  manifest(backupId: string): Promise<BackupManifest>;
+  manifest(backup: BackupRef): Promise<BackupManifest>;
 
   /**
    * Writes the backup's data into the raw file at `rawPath` (which exists, is sparse and at least
    * as large), verifying every chunk's checksum; throws `BackupDataCorrupt` on a mismatch.
    */
-  restore(manifest: BackupManifest, rawPath: string): Promise<void>;
+  restore(backup: BackupRef, manifest: BackupManifest, rawPath: string): Promise<void>;
 
   /** Afterwards nothing of the backup is stored. Deleting an unknown backup succeeds. */
-  delete(backupId: string): Promise<void>;
+  delete(backup: BackupRef): Promise<void>;
 
   /** Ids of backups with stored data, complete or not, to collect orphans after a crash. */
   list(): Promise<string[]>;
@@ -41,6 +47,8 @@ export interface BackupManifest {
   chunkSize: number;
   /** One entry per chunk in offset order. */
   chunks: BackupChunk[];
+  /** Which store holds the chunks: the object storage, or (absent) the directory of earlier versions. */
+  location?: 'objects';
 }
 
 export interface BackupChunk {

@@ -92,13 +92,13 @@ export class Backups {
     });
     const back = () => this.d.db.updateTable('volumes').set({ status: 'available', updated_at: nowIso() }).where('id', '=', volume.id).where('status', '=', 'backing-up').execute();
     this.d.worker.run({ backup: row.id }, backupMessage(row, Action.BACKUP_CREATE, Detail.BACKUP_CREATE_DRIVER_ERROR), async () => {
-      const parentManifest = parent ? await this.d.backups.manifest(parent.id) : undefined;
-      const manifest = await this.d.driver.withRawData(volumeSpec(this.d, volume), (raw) => this.d.backups.write(row.id, raw, parentManifest));
+      const parentManifest = parent ? await this.d.backups.manifest({ id: parent.id, projectId: parent.project_id }) : undefined;
+      const manifest = await this.d.driver.withRawData(volumeSpec(this.d, volume), (raw) => this.d.backups.write({ id: row.id, projectId: row.project_id }, raw, parentManifest));
       const stored = manifest.chunks.filter((c) => !c.zero && c.storedIn === row.id).length;
       await this.d.db.updateTable('volume_backups').set({ status: 'available', object_count: stored, updated_at: nowIso() }).where('id', '=', row.id).execute();
       await back();
     }, async (fault) => {
-      await this.d.backups.delete(row.id);
+      await this.d.backups.delete({ id: row.id, projectId: row.project_id });
       await this.d.db.updateTable('volume_backups').set({ status: 'error', fail_reason: fault, updated_at: nowIso() }).where('id', '=', row.id).execute();
       await back();
     });
@@ -119,7 +119,8 @@ export class Backups {
   }
 
   async finishDelete(id: string): Promise<void> {
-    await this.d.backups.delete(id);
+    const row = await this.d.db.selectFrom('volume_backups').select('project_id').where('id', '=', id).executeTakeFirst();
+    if (row) await this.d.backups.delete({ id, projectId: row.project_id });
     await this.d.db.deleteFrom('volume_backups').where('id', '=', id).execute();
   }
 

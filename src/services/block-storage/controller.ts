@@ -66,9 +66,9 @@ export async function recover(d: BlockStorageDeps, redo: { deleteVolume(id: stri
   await db.updateTable('volumes').set({ status: 'error', fault: INTERRUPTED, updated_at: now }).where('status', '=', 'reverting').execute();
   await db.updateTable('volume_snapshots').set({ status: 'available', updated_at: now }).where('status', '=', 'restoring').execute();
 
-  const broken = await db.selectFrom('volume_backups').select('id').where('status', '=', 'creating').execute();
-  for (const { id } of broken) {
-    await d.backups.delete(id); // its chunks are referenced by no manifest; reclaim them
+  const broken = await db.selectFrom('volume_backups').select(['id', 'project_id']).where('status', '=', 'creating').execute();
+  for (const { id, project_id } of broken) {
+    await d.backups.delete({ id, projectId: project_id }); // its chunks are referenced by no manifest; reclaim them
     await db.updateTable('volume_backups').set({ status: 'error', fail_reason: INTERRUPTED, object_count: 0, updated_at: now }).where('id', '=', id).execute();
   }
 
@@ -84,7 +84,8 @@ export async function recover(d: BlockStorageDeps, redo: { deleteVolume(id: stri
   const orphans = { volumes: held.volumes.filter((id) => !volumes.has(id)), snapshots: held.snapshots.filter((id) => !snapshots.has(id)), backups: (await d.backups.list()).filter((id) => !backups.has(id)) };
   for (const id of orphans.volumes) await d.driver.delete(id);
   for (const id of orphans.snapshots) await d.driver.deleteSnapshot(id);
-  for (const id of orphans.backups) await d.backups.delete(id);
+  // Listed backups have no row any more, so no project: only the directory store lists any.
+  for (const id of orphans.backups) await d.backups.delete({ id, projectId: '' });
   if (removed + orphans.volumes.length + orphans.snapshots.length + orphans.backups.length + broken.length > 0) {
     d.log.info({ temporaries: removed, ...orphans, interruptedBackups: broken.map((b) => b.id) }, 'block storage recovered from an interrupted run');
   }

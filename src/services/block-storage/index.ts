@@ -17,7 +17,7 @@ import { VolumeTypes } from './types.ts';
 import { Volumes } from './volumes.ts';
 
 export type { Attachment, AttachmentCreate } from './attachments.ts';
-export type { BackupStore, BackupManifest } from './backup-store.ts';
+export type { BackupStore, BackupManifest, BackupRef } from './backup-store.ts';
 export type { Backup, BackupCreate } from './backups.ts';
 export type { Logger } from './deps.ts';
 export { AVAILABILITY_ZONE } from './deps.ts';
