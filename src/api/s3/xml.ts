@@ -4,15 +4,18 @@ import { S3Error } from './s3-error.ts';
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false, processEntities: true });
-const parser = new XMLParser({
+const parserOptions = {
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
   // Lists that may hold one element must still come back as arrays.
-  isArray: (name) => ARRAYS.has(name),
-});
+  isArray: (name: string) => ARRAYS.has(name),
+};
+const parser = new XMLParser(parserOptions);
+/** Whitespace around object keys and tag values is part of them. */
+const verbatimParser = new XMLParser({ ...parserOptions, trimValues: false });
 const ARRAYS = new Set(['Part', 'Object', 'Tag', 'CORSRule', 'AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'Rule', 'Grant']);
 
 /**
@@ -35,11 +38,11 @@ export function toXmlSequence(root: string, children: [string, unknown][], names
 }
 
 /** Parses a request body; anything that is not well-formed XML is S3's `MalformedXML`. */
-export function parseXml(text: string): Record<string, unknown> {
+export function parseXml(text: string, options: { verbatim?: boolean } = {}): Record<string, unknown> {
   if (!text.trim()) throw malformed();
   let doc: unknown;
   try {
-    doc = parser.parse(text, true);
+    doc = (options.verbatim ? verbatimParser : parser).parse(text, true);
   } catch {
     throw malformed();
   }
