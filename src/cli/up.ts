@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { serveMetadata } from '../api/metadata/server.ts';
+import { buildObjectServer } from '../api/object-server.ts';
 import { buildServer } from '../api/server.ts';
 import { FileBackupStore } from '../drivers/backup/file-backup-store.ts';
+import { ObjectBackupStore } from '../drivers/backup/object-backup-store.ts';
 import { FileImageStore } from '../drivers/disk/file-image-store.ts';
 import { QemuVolumeDriver } from '../drivers/volume/qemu-volume-driver.ts';
 import type { Config } from '../platform/config.ts';
@@ -18,6 +20,7 @@ import { bootstrapIdentity, DEFAULT_DOMAIN, REGION } from '../services/identity/
 import { createIdentity } from '../services/identity/index.ts';
 import { createImageService } from '../services/image/index.ts';
 import { createNetworkService } from '../services/network/index.ts';
+import { createObjectStorage } from '../services/object-storage/index.ts';
 import { createPlacement } from '../services/placement/index.ts';
 import { writeClientFiles } from './client-files.ts';
 import { computeDriver, networkDriver } from './drivers.ts';
@@ -36,9 +39,15 @@ export async function up(config: Config): Promise<void> {
   const identity = await createIdentity(db, config, policy);
   const log = createLogger(config.logLevel);
   const image = createImageService(db, policy, new FileImageStore(join(config.stateDir, 'images')), log);
+  const objects = createObjectStorage(db, {
+    dir: join(config.stateDir, 'objects'),
+    masterKey: loadKey(config.stateDir, 'object'),
+    log,
+    dayMs: config.objectStorage.lifecycleDayMs,
+  });
   const blockStorage = createBlockStorage(db, policy, {
     driver: new QemuVolumeDriver(join(config.stateDir, 'volumes')),
-    backups: new FileBackupStore(join(config.stateDir, 'backups')),
+    backups: new ObjectBackupStore(objects, new FileBackupStore(join(config.stateDir, 'backups'))),
     volumeKey: loadKey(config.stateDir, 'volume'),
     images: imageSource(image),
     log,
@@ -88,9 +97,13 @@ export async function up(config: Config): Promise<void> {
   await identity.catalog.ensureService('network', 'neutron', 'Neutron Networking Service', `${config.publicUrl}/network`, REGION);
   await identity.catalog.ensureService('compute', 'nova', 'Nova Compute Service', `${config.publicUrl}/compute/v2.1`, REGION);
   await identity.catalog.ensureService('placement', 'placement', 'Placement Service', `${config.publicUrl}/placement`, REGION);
+  await identity.catalog.ensureService('object-store', 'swift', 'Swift Object Storage', `${config.objectUrl}/swift/v1/AUTH_$(project_id)s`, REGION);
+  await identity.catalog.ensureService('object-store-s3', 's3', 'S3 Object Storage', config.objectUrl, REGION);
   writeClientFiles(config.stateDir, `${identityUrl}/v3`, fresh);
   // Finish or undo what a crash interrupted before anyone can see half-written images.
   await image.data.recover();
+  // Before anything writes objects: the sweep removes data files no committed row names.
+  await objects.start();
   await blockStorage.start();
   const adminProject = (await identity.projects.byName('admin', DEFAULT_DOMAIN))!;
   await network.start(adminProject.id);
@@ -100,6 +113,7 @@ export async function up(config: Config): Promise<void> {
   const metadataServer = await serveMetadata(join(config.stateDir, 'metadata.sock'), compute.metadata, log);
 
   const app = await buildServer(config, { identity, image, blockStorage, network, compute, placement }, log);
+  const objectApp = await buildObjectServer({ objects, identity, config }, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -107,8 +121,9 @@ export async function up(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     network.stop();
     compute.stop();
+    objects.stop();
     metadataServer.close();
-    await app.close();
+    await Promise.all([app.close(), objectApp.close()]);
     await db.destroy();
     process.exit(0);
   };
@@ -116,5 +131,6 @@ export async function up(config: Config): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.listen.host, port: config.listen.port });
+  await objectApp.listen({ host: config.objectListen.host, port: config.objectListen.port });
   console.log(`sovcloud is ready: API ${identityUrl}/v3 (OpenStack auth URL), credentials in ${config.stateDir}/clouds.yaml`);
 }

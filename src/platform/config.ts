@@ -12,10 +12,19 @@ export interface Config {
   objectListen: Endpoint;
   /** Base URL published in the catalog, e.g. `http://127.0.0.1:8770`. */
   publicUrl: string;
+  /** Base URL of the object listener (S3 at its root, Swift under `/swift`). */
+  objectUrl: string;
   tokenLifetimeSeconds: number;
   /** Roles a domain manager may assign and revoke inside its domain (scs-0302). */
   domainManagedRoles: string[];
   logLevel: string;
+  objectStorage: {
+    /**
+     * The length of a lifecycle "day". Only tests shorten it (`SOVCLOUD_LC_DAY_SECONDS`), as
+     * RGW's `rgw_lc_debug_interval` does.
+     */
+    lifecycleDayMs: number;
+  };
   network: {
     /** The external network `public`: a range that exists only on this cloud's own bridge. */
     publicCidr: string;
@@ -47,11 +56,14 @@ export interface ConfigOptions {
 
 export function makeConfig(options: ConfigOptions): Config {
   const listen = parseEndpoint(options.listen ?? '127.0.0.1:8770');
+  const objectListen = parseEndpoint(options.objectListen ?? '127.0.0.1:8780');
   return {
     stateDir: options.stateDir ?? join(homedir(), '.local', 'share', 'sovcloud'),
     listen,
-    objectListen: parseEndpoint(options.objectListen ?? '127.0.0.1:8780'),
+    objectListen,
     publicUrl: `http://${urlHost(listen.host)}:${listen.port}`,
+    objectUrl: `http://${urlHost(objectListen.host)}:${objectListen.port}`,
+    objectStorage: { lifecycleDayMs: Number(process.env.SOVCLOUD_LC_DAY_SECONDS ?? 86_400) * 1000 },
     tokenLifetimeSeconds: 3600,
     domainManagedRoles: ['reader', 'member', 'load-balancer_member'],
     logLevel: process.env.SOVCLOUD_LOG_LEVEL ?? 'info',

@@ -62,8 +62,8 @@ export class Buckets {
     return rows.map(toBucket);
   }
 
-  async create(caller: Caller, name: string, o: { region?: string; acl?: CannedAcl; meta?: Record<string, string>; swiftRead?: string; swiftWrite?: string }): Promise<Bucket> {
-    checkBucketName(name);
+  async create(caller: Caller, name: string, o: { region?: string; acl?: CannedAcl; meta?: Record<string, string>; swiftRead?: string; swiftWrite?: string; naming?: 's3' | 'swift' }): Promise<Bucket> {
+    checkBucketName(name, o.naming);
     const project = caller ? projectId(caller) : undefined;
     if (!project || !roleAllows(caller, 's3:CreateBucket')) throw denied();
     if (o.region !== undefined && o.region !== REGION) {

@@ -216,12 +216,16 @@ export function checkConditions(info: ObjectInfo, c: Conditions | undefined, for
   }
   if (c.ifNoneMatch !== undefined) {
     if (etagMatches(c.ifNoneMatch, info.etag)) {
-      if (forRead) throw new ObjectError('NotModified', 'Not Modified');
+      if (forRead) throw notModified(info);
       throw new ObjectError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
     }
   } else if (forRead && c.ifModifiedSince && modified <= c.ifModifiedSince.getTime()) {
-    throw new ObjectError('NotModified', 'Not Modified');
+    throw notModified(info);
   }
+}
+
+function notModified(info: ObjectInfo): ObjectError {
+  return new ObjectError('NotModified', 'Not Modified', { etag: info.etag, lastModified: info.lastModified });
 }
 
 function etagMatches(header: string, etag: string): boolean {

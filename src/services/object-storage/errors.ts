@@ -74,4 +74,7 @@ export interface ObjectErrorDetail {
   quota?: string;
   /** The argument named by InvalidArgument (S3 `ArgumentName`). */
   argument?: string;
+  /** For NotModified: what a 304 still tells (RFC 9110 15.4.5). */
+  etag?: string;
+  lastModified?: Date;
 }

@@ -122,7 +122,7 @@ export class Multipart {
       }
       const at = o.delimiter ? row.key.indexOf(o.delimiter, prefix.length) : -1;
       const common = at >= 0 ? row.key.slice(0, at + o.delimiter!.length) : undefined;
-      if (common !== undefined && prefixes.at(-1) === common) continue;
+      if (common !== undefined && (prefixes.at(-1) === common || (o.keyMarker !== undefined && common <= o.keyMarker))) continue;
       if (uploads.length + prefixes.length >= o.limit) {
         truncated = true;
         break;
@@ -130,11 +130,14 @@ export class Multipart {
       if (common !== undefined) prefixes.push(common);
       else uploads.push(toUpload(row));
     }
+    // The markers name the last entry returned; a common prefix resumes after all of its keys.
     const last = uploads.at(-1);
+    const lastPrefix = prefixes.at(-1);
+    const prefixLast = lastPrefix !== undefined && (last === undefined || lastPrefix > last.key);
     return {
       uploads, prefixes, truncated,
-      nextKeyMarker: truncated ? last?.key : undefined,
-      nextUploadIdMarker: truncated ? last?.uploadId : undefined,
+      nextKeyMarker: !truncated ? undefined : prefixLast ? lastPrefix : last?.key,
+      nextUploadIdMarker: truncated && !prefixLast ? last?.uploadId : undefined,
     };
   }
 

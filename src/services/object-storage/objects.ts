@@ -68,7 +68,7 @@ export class Objects {
     await this.core.authorized(caller, bucket, o.versionId ? 's3:GetObjectVersion' : 's3:GetObject', key);
     const row = await this.core.resolve(bucket, key, o.versionId);
     const info = toInfo(row);
-    checkCustomerKey(info, o.sseKey);
+    if (!o.metadataOnly) checkCustomerKey(info, o.sseKey);
     checkConditions(info, o.conditions, true);
     const range = o.partNumber !== undefined
       ? partRange(JSON.parse(row.parts) as StoredPart[], row.size, o.partNumber)

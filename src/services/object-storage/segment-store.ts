@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SealingKey } from '../../platform/crypto.ts';
@@ -41,6 +41,8 @@ export interface SegmentWriteOptions {
 export class SegmentStore {
   private readonly tmp: string;
   private readonly data: string;
+  /** Fan-out directories known to exist (`data/<first two hex digits>`). */
+  private readonly dirs = new Set<string>();
 
   constructor(root: string, private readonly master: SealingKey) {
     this.tmp = join(root, 'tmp');
@@ -97,8 +99,19 @@ export class SegmentStore {
       throw err;
     }
     await fh.close();
-    mkdirSync(join(this.data, id.slice(0, 2)), { recursive: true, mode: 0o700 });
+    const fan = id.slice(0, 2);
+    if (!this.dirs.has(fan)) {
+      await mkdir(join(this.data, fan), { recursive: true, mode: 0o700 });
+      this.dirs.add(fan);
+    }
     await rename(tmp, this.path(id));
+    // The rename is durable only with its directory: the database will soon name this file.
+    const dir = await open(join(this.data, fan), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
     return { id, dataKey, digests: { size, md5Hex: md5.digest('hex'), checksums: Object.fromEntries(digests.map(([a, d]) => [a, d.digest()])) } };
   }
 

@@ -183,6 +183,8 @@ export interface ReadOptions {
   sseKey?: CustomerKey;
   /** S3 `partNumber`: read one part of a multipart object. */
   partNumber?: number;
+  /** Only the object's description is read (tags, ACL): an SSE-C object then needs no key. */
+  metadataOnly?: boolean;
 }
 
 export interface GetOptions extends ReadOptions {
@@ -279,7 +281,8 @@ export interface ObjectBackend {
 
   // buckets
   listBuckets(caller: Caller, projectId: string): Promise<Bucket[]>;
-  createBucket(caller: Caller, name: string, options: { region?: string; acl?: CannedAcl; meta?: Record<string, string>; swiftRead?: string; swiftWrite?: string }): Promise<Bucket>;
+  /** `naming: 'swift'` applies Swift's container name rules instead of S3's bucket name rules. */
+  createBucket(caller: Caller, name: string, options: { region?: string; acl?: CannedAcl; meta?: Record<string, string>; swiftRead?: string; swiftWrite?: string; naming?: 's3' | 'swift' }): Promise<Bucket>;
   /**
    * The bucket with its configuration, for a caller allowed `action` on it: `s3:ListBucket` (the
    * default, HeadBucket and Swift HEAD) or `s3:GetBucketConfig` (reading ACL, policy, CORS, ...).

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../platform/config.ts';
+import type { Identity } from '../services/identity/index.ts';
+import type { ObjectBackend } from '../services/object-storage/types.ts';
+import { s3FrameworkError, s3Plugin } from './s3/plugin.ts';
+import { swiftFrameworkError, swiftPlugin } from './swift/plugin.ts';
+
+export interface ObjectApiOptions {
+  objects: ObjectBackend;
+  identity: Identity;
+  config: Config;
+}
+
+/**
+ * The object storage listener, as Ceph RGW serves it: S3 at the root (path-style and
+ * virtual-host style) and Swift under `/swift/v1/AUTH_{project_id}`, both on one object layer.
+ * Bodies are never parsed here: each plugin streams them to the backend.
+ */
+export async function buildObjectServer(options: ObjectApiOptions, log: FastifyBaseLogger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log,
+    // Object keys are up to 1024 bytes, percent-encoded up to three times as long. Keys keep
+    // their trailing slashes: `a/` and `a` are different objects.
+    routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: false },
+    bodyLimit: 5 * 1024 ** 3,
+    // A URL that does not decode fails before routing; each API still answers in its own format.
+    frameworkErrors: (err, req, reply) => (req.url.startsWith('/swift/') ? swiftFrameworkError : s3FrameworkError)(err, req, reply),
+  });
+  // Swift's COPY; the method set is the server's, not a plugin's.
+  app.addHttpMethod('COPY', { hasBody: true });
+  await app.register(swiftPlugin, { prefix: '/swift', ...options });
+  await app.register(s3Plugin, options);
+  return app;
+}
