@@ -100,6 +100,8 @@ export interface Cloud {
   stateDir: string;
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
   base: string;
+  /** The object listener (S3 at the root, Swift under `/swift`), in the same form as `base`. */
+  objectBase: string;
   process: CloudProcess;
   /** Stops the server, removes the state directory and says how the server exited. */
   close(): Promise<string>;
@@ -109,10 +111,12 @@ export async function launchCloud(): Promise<Cloud> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sovcloud-bench-'));
   try {
     const port = await freePort();
-    const child = await startCloud(stateDir, port, await freePort());
+    const objectPort = await freePort();
+    const child = await startCloud(stateDir, port, objectPort);
     return {
       stateDir,
       base: `http://127.0.0.1:${port}`,
+      objectBase: `http://127.0.0.1:${objectPort}`,
       process: child,
       async close() {
         try {
@@ -131,6 +135,8 @@ export async function launchCloud(): Promise<Cloud> {
 export interface Session {
   token: string;
   projectId: string;
+  /** Whose EC2 credentials (S3 keys) `/identity/v3/users/{user_id}/credentials/OS-EC2` manages. */
+  userId: string;
 }
 
 /** Logs in as admin; the project id (from the token body) is what the Cinder URLs need. */
@@ -141,9 +147,11 @@ export async function login(cloud: Cloud): Promise<Session> {
   const text = await res.text();
   if (res.status !== 201) throw new Error(`token issue: expected 201, got ${res.status}: ${text}`);
   const token = res.headers.get('x-subject-token');
-  const projectId = (JSON.parse(text) as { token?: { project?: { id?: string } } }).token?.project?.id;
-  if (!token || !projectId) throw new Error(`token issue answered without a token or a project id: ${text}`);
-  return { token, projectId };
+  const body = (JSON.parse(text) as { token?: { project?: { id?: string }; user?: { id?: string } } }).token;
+  const projectId = body?.project?.id;
+  const userId = body?.user?.id;
+  if (!token || !projectId || !userId) throw new Error(`token issue answered without a token, a project id or a user id: ${text}`);
+  return { token, projectId, userId };
 }
 
 /** One JSON call to the cloud as the session's user; any status outside `expected` throws with the answer's body. */

@@ -2,10 +2,11 @@ import * as backup from './backup.ts';
 import * as compute from './compute.ts';
 import * as image from './image.ts';
 import * as network from './network.ts';
+import * as object from './object.ts';
 import * as token from './token.ts';
 
 /** Each benchmark module exports `run()`, which prints its results and throws when they are void. */
-const benchmarks: { run(): Promise<void> }[] = [token, image, backup, network, compute];
+const benchmarks: { run(): Promise<void> }[] = [token, image, object, backup, network, compute];
 
 for (const bench of benchmarks) {
   try {
