@@ -16,7 +16,6 @@ import { http, startCloud, type ApiResponse, type Cloud } from './harness.ts';
 
 let cloud: Cloud;
 let volumesDir: string;
-let backupsDir: string;
 const admin = { token: '', project: '' };
 const demo = { token: '', project: '' };
 const state: { v1?: string; snap?: string; fromSnap?: string; enc?: string; backup?: string; incremental?: string; restored?: string } = {};
@@ -66,6 +65,18 @@ async function settle(kind: 'volumes' | 'snapshots' | 'backups', id: string, wan
 
 const file = (id: string) => join(volumesDir, `volume-${id}`);
 
+/** Backups live in the project's `volumebackups-<project>` bucket; the test reads it through Swift. */
+function backupBucketUrl(): string {
+  return `${cloud.objectUrl}/swift/v1/AUTH_${admin.project}/volumebackups-${admin.project}`;
+}
+
+async function backupObjects(prefix = ''): Promise<string[]> {
+  const res = await fetch(`${backupBucketUrl()}?format=json&prefix=${encodeURIComponent(prefix)}`, { headers: { 'X-Auth-Token': admin.token } });
+  if (res.status === 404) return [];
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { name: string }[]).map((o) => o.name);
+}
+
 async function leftovers(dir: string): Promise<string[]> {
   return existsSync(dir) ? readdir(dir) : [];
 }
@@ -73,7 +84,6 @@ async function leftovers(dir: string): Promise<string[]> {
 before(async () => {
   cloud = await startCloud();
   volumesDir = join(cloud.stateDir, 'volumes');
-  backupsDir = join(cloud.stateDir, 'backups');
   const clouds = parseYaml(await readFile(cloud.cloudsYaml, 'utf8')).clouds;
   Object.assign(admin, await login('admin', clouds['sovcloud-admin'].auth.password));
   Object.assign(demo, await login('demo', clouds['sovcloud-demo'].auth.password));
@@ -223,7 +233,7 @@ test('backup (full and incremental), restore to a new and to an existing volume,
   const shown = await cloud.osJson('sovcloud-admin', ['volume', 'backup', 'show', 'b2']);
   assert.equal(shown.is_incremental, true);
   // Only the changed 4 MiB chunk is stored again.
-  assert.deepEqual((await readdir(join(backupsDir, inc.id))).filter((n) => n.startsWith('chunk-')), ['chunk-00000050.gz']);
+  assert.deepEqual((await backupObjects(`${inc.id}/`)).filter((n) => n.includes('/chunk-')), [`${inc.id}/chunk-00000050`]);
 
   // OSC 6.0 cannot print the restore answer, so its exit code says nothing; the volume does.
   await cloud.os('sovcloud-admin', ['volume', 'backup', 'restore', 'b2', 'restored']);
@@ -252,9 +262,10 @@ test('user messages (3.3+): a failed restore leaves an ERROR message for its pro
   await settle('backups', b.body.backup.id, ['available']);
   await settle('volumes', v.body.volume.id, ['available']);
   // Corrupt the stored chunk: the restore behind a volume create from this backup fails in the worker.
-  const chunks = (await readdir(join(backupsDir, b.body.backup.id))).filter((n) => n.startsWith('chunk-'));
+  const chunks = (await backupObjects(`${b.body.backup.id}/`)).filter((n) => n.includes('/chunk-'));
   assert.ok(chunks.length > 0);
-  await writeFile(join(backupsDir, b.body.backup.id, chunks[0]!), 'not a chunk');
+  const overwrite = await fetch(`${backupBucketUrl()}/${chunks[0]!}`, { method: 'PUT', headers: { 'X-Auth-Token': admin.token }, body: 'not a chunk' });
+  assert.equal(overwrite.status, 201);
   const made = await api('POST', `/volume/v3/${admin.project}/volumes`, { token: admin.token, version: '3.47', body: { volume: { backup_id: b.body.backup.id, name: 'from-bad-backup' } } });
   assert.equal(made.status, 202, made.text);
   const failed = made.body.volume.id as string;
@@ -407,19 +418,19 @@ test('a server killed during a backup comes back with the backup in error, delet
   execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x11 0 900M', file(v.body.volume.id)], { stdio: 'ignore' });
   const b = await api('POST', `/volume/v3/${admin.project}/backups`, { token: admin.token, body: { backup: { volume_id: v.body.volume.id, name: 'killed' } } });
   assert.equal(b.status, 202, b.text);
-  await waitFor('the first chunks', async () => ((await leftovers(join(backupsDir, b.body.backup.id))).length > 0 ? true : undefined));
+  await waitFor('the first chunks', async () => ((await backupObjects(`${b.body.backup.id}/`)).length > 0 ? true : undefined));
   await cloud.crash();
   await cloud.restart();
   Object.assign(admin, await login('admin', parseYaml(await readFile(cloud.cloudsYaml, 'utf8')).clouds['sovcloud-admin'].auth.password));
   const after = await api('GET', `/volume/v3/${admin.project}/backups/${b.body.backup.id}`, { token: admin.token });
   assert.equal(after.body.backup.status, 'error');
-  assert.equal(existsSync(join(backupsDir, b.body.backup.id)), false, 'no half-written backup data remains');
+  assert.deepEqual(await backupObjects(`${b.body.backup.id}/`), [], 'no half-written backup data remains');
   assert.equal((await api('GET', `/volume/v3/${admin.project}/volumes/${v.body.volume.id}`, { token: admin.token })).body.volume.status, 'available');
   assert.equal((await api('DELETE', `/volume/v3/${admin.project}/backups/${b.body.backup.id}`, { token: admin.token })).status, 202);
   await settle('backups', b.body.backup.id, ['gone']);
 });
 
-test('delete everything: no file is left under volumes/ and backups/', async () => {
+test('delete everything: no file is left under volumes/ and no object in the backup bucket', async () => {
   const list = async (kind: 'backups' | 'volumes') => (await api('GET', `/volume/v3/${admin.project}/${kind}`, { token: admin.token })).body[kind] as { id: string }[];
   // Children first: an incremental backup's parent cannot go before it.
   for (const id of [state.incremental, ...(await list('backups')).map((b) => b.id)]) {
@@ -435,5 +446,5 @@ test('delete everything: no file is left under volumes/ and backups/', async () 
   }
   await waitFor('every volume gone', async () => ((await list('volumes')).length === 0 ? true : undefined));
   assert.deepEqual(await leftovers(volumesDir), []);
-  assert.deepEqual(await leftovers(backupsDir), []);
+  assert.deepEqual(await backupObjects(), []);
 });

@@ -41,6 +41,9 @@ async function md5File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+// A lifecycle "day" of two seconds (RGW's rgw_lc_debug_interval), inherited by the test cloud.
+process.env.SOVCLOUD_LC_DAY_SECONDS = '2';
+
 describe('object storage: one layer behind S3 and Swift, crash-safe and encrypted', () => {
   let cloud: Cloud;
   let keys: S3Keys;
@@ -227,5 +230,45 @@ s3.complete_multipart_upload(Bucket='crashes', Key='assembled', UploadId=args['i
     assert.ok(growth < 256, `the server's peak memory grew by ${growth.toFixed(0)} MiB moving 2 GiB`);
     await rm(big);
     await rm(back);
+  });
+
+  it('expires objects by lifecycle rule and by X-Delete-After', async () => {
+    await awsJson(cloud, keys, ['s3api', 'create-bucket', '--bucket', 'expiring']);
+    for (const key of ['tmp/a', 'keep/b']) await awsJson(cloud, keys, ['s3api', 'put-object', '--bucket', 'expiring', '--key', key]);
+    await awsJson(cloud, keys, ['s3api', 'put-bucket-lifecycle-configuration', '--bucket', 'expiring', '--lifecycle-configuration',
+      JSON.stringify({ Rules: [{ ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } }] })]);
+    const file = join(work, 'short-lived.txt');
+    await writeFile(file, 'gone soon');
+    const r = await cloud.os('sovcloud-admin', ['object', 'create', '--name', 'short-lived.txt', 'expiring', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const token = (await cloud.osJson<{ id: string }>('sovcloud-admin', ['token', 'issue'])).id;
+    const account = (await cloud.osJson<{ Account: string }>('sovcloud-admin', ['object', 'store', 'account', 'show'])).Account;
+    const post = await fetch(`${cloud.objectUrl}/swift/v1/${account}/expiring/short-lived.txt`, { method: 'POST', headers: { 'X-Auth-Token': token, 'X-Delete-After': '1' } });
+    assert.equal(post.status, 202);
+    let keysLeft: string[] = [];
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
+      keysLeft = ((await awsJson(cloud, keys, ['s3api', 'list-objects-v2', '--bucket', 'expiring'])).Contents ?? []).map((o: { Key: string }) => o.Key);
+      if (keysLeft.length === 1) break;
+    }
+    assert.deepEqual(keysLeft, ['keep/b']);
+  });
+
+  it('enforces an account quota set by an admin, in S3 and in Swift', async () => {
+    const used = (await cloud.osJson<{ Bytes: number }>('sovcloud-admin', ['object', 'store', 'account', 'show'])).Bytes;
+    const set = await cloud.os('sovcloud-admin', ['object', 'store', 'account', 'set', '--property', `Quota-Bytes=${Number(used) + 1000}`]);
+    assert.equal(set.code, 0, set.stderr);
+    const answers = await boto3(cloud, keys, `
+result = {'over': error(s3.put_object, Bucket='expiring', Key='big', Body=b'x' * 2000)['Code'],
+          'under': s3.put_object(Bucket='expiring', Key='small', Body=b'x' * 500)['ResponseMetadata']['HTTPStatusCode']}
+`);
+    assert.deepEqual(answers, { over: 'QuotaExceeded', under: 200 });
+    const file = join(work, 'over-quota.bin');
+    await writeFile(file, randomBytes(2000));
+    const swift = await cloud.os('sovcloud-admin', ['object', 'create', 'expiring', file]);
+    assert.notEqual(swift.code, 0);
+    assert.match(swift.stderr, /413|quota/i);
+    const unset = await cloud.os('sovcloud-admin', ['object', 'store', 'account', 'unset', '--property', 'Quota-Bytes']);
+    assert.equal(unset.code, 0, unset.stderr);
+    await awsJson(cloud, keys, ['s3api', 'put-object', '--bucket', 'expiring', '--key', 'big', '--body', file]);
   });
 });

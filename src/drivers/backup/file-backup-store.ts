@@ -1,18 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import {
-  BackupDataCorrupt, BackupDataMissing, type BackupChunk, type BackupManifest, type BackupRef, type BackupStore,
-} from '../../services/block-storage/backup-store.ts';
+import { BackupDataMissing, type BackupManifest, type BackupRef, type BackupStore } from '../../services/block-storage/backup-store.ts';
+import { restoreChunks, writeChunks } from './chunking.ts';
 
-const zip = promisify(gzip);
-const unzip = promisify(gunzip);
-const CHUNK = 4 * 1024 * 1024;
 const MANIFEST = 'manifest.json';
-const ZEROS = Buffer.alloc(CHUNK);
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * Backups as directories under one root, apart from the volumes: `<id>/chunk-<n>.gz` for each
@@ -25,36 +17,9 @@ export class FileBackupStore implements BackupStore {
   async write({ id: backupId }: BackupRef, rawPath: string, parent?: BackupManifest): Promise<BackupManifest> {
     const dir = join(this.dir, backupId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const source = await open(rawPath, 'r');
-    try {
-      const size = (await source.stat()).size;
-      const chunks: BackupChunk[] = [];
-      const buf = Buffer.alloc(CHUNK);
-      for (let index = 0; index * CHUNK < size; index++) {
-        const want = Math.min(CHUNK, size - index * CHUNK);
-        const { bytesRead } = await source.read(buf, 0, want, index * CHUNK);
-        if (bytesRead !== want) throw new Error(`short read at chunk ${index} of ${rawPath}`);
-        const data = buf.subarray(0, want);
-        // Skipping zero chunks keeps a sparse 1 GiB volume's backup as small as its data.
-        if (data.equals(ZEROS.subarray(0, want))) {
-          chunks.push({ sha256: sha256(data), zero: true, storedIn: backupId });
-          continue;
-        }
-        const hash = sha256(data);
-        const before = parent?.chunks[index];
-        if (before && !before.zero && before.sha256 === hash) {
-          chunks.push({ sha256: hash, zero: false, storedIn: before.storedIn });
-          continue;
-        }
-        await durableWrite(join(dir, chunkName(index)), await zip(data, { level: 1 }));
-        chunks.push({ sha256: hash, zero: false, storedIn: backupId });
-      }
-      const manifest: BackupManifest = { backupId, size, chunkSize: CHUNK, chunks };
-      await durableWrite(join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest)));
-      return manifest;
-    } finally {
-      await source.close();
-    }
+    const manifest = await writeChunks(backupId, rawPath, parent, (index, gz) => durableWrite(join(dir, chunkName(index)), gz));
+    await durableWrite(join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest)));
+    return manifest;
   }
 
   async manifest({ id: backupId }: BackupRef): Promise<BackupManifest> {
@@ -67,24 +32,7 @@ export class FileBackupStore implements BackupStore {
   }
 
   async restore(_backup: BackupRef, manifest: BackupManifest, rawPath: string): Promise<void> {
-    const target = await open(rawPath, 'r+');
-    try {
-      for (const [index, chunk] of manifest.chunks.entries()) {
-        if (chunk.zero) continue; // the target starts sparse, i.e. zero
-        const file = join(this.dir, chunk.storedIn, chunkName(index));
-        let data: Buffer;
-        try {
-          data = await unzip(await readFile(file));
-        } catch (err) {
-          throw new BackupDataCorrupt(`Chunk ${index} of backup ${manifest.backupId} is unreadable.`, { cause: err });
-        }
-        if (sha256(data) !== chunk.sha256) throw new BackupDataCorrupt(`Chunk ${index} of backup ${manifest.backupId} fails its checksum.`);
-        await target.write(data, 0, data.length, index * manifest.chunkSize);
-      }
-      await target.sync();
-    } finally {
-      await target.close();
-    }
+    await restoreChunks(manifest, rawPath, (chunk, index) => readFile(join(this.dir, chunk.storedIn, chunkName(index))));
   }
 
   async delete({ id: backupId }: BackupRef): Promise<void> {

@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import { projectContext } from '../../platform/auth.ts';
-import {
-  BackupDataCorrupt, type BackupChunk, type BackupManifest, type BackupRef, type BackupStore,
-} from '../../services/block-storage/backup-store.ts';
+import type { BackupManifest, BackupRef, BackupStore } from '../../services/block-storage/backup-store.ts';
 import { ObjectError, type ObjectBackend } from '../../services/object-storage/index.ts';
-
-const zip = promisify(gzip);
-const unzip = promisify(gunzip);
-const CHUNK = 4 * 1024 * 1024;
-const ZEROS = Buffer.alloc(CHUNK);
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+import { restoreChunks, writeChunks } from './chunking.ts';
 
 /**
  * Backups in the object storage, as Cinder's chunked drivers (swift, s3) keep them: in a bucket of
@@ -42,35 +31,13 @@ export class ObjectBackupStore implements BackupStore {
       if (!(err instanceof ObjectError && err.kind === 'BucketAlreadyOwnedByYou')) throw err;
     });
     const base = parent?.location === 'objects' ? parent : undefined;
-    const source = await open(rawPath, 'r');
-    try {
-      const size = (await source.stat()).size;
-      const chunks: BackupChunk[] = [];
-      const buf = Buffer.alloc(CHUNK);
-      for (let index = 0; index * CHUNK < size; index++) {
-        const want = Math.min(CHUNK, size - index * CHUNK);
-        const { bytesRead } = await source.read(buf, 0, want, index * CHUNK);
-        if (bytesRead !== want) throw new Error(`short read at chunk ${index} of ${rawPath}`);
-        const data = buf.subarray(0, want);
-        const hash = sha256(data);
-        if (data.equals(ZEROS.subarray(0, want))) {
-          chunks.push({ sha256: hash, zero: true, storedIn: backup.id });
-          continue;
-        }
-        const before = base?.chunks[index];
-        if (before && !before.zero && before.sha256 === hash) {
-          chunks.push({ sha256: hash, zero: false, storedIn: before.storedIn });
-          continue;
-        }
-        await this.objects.putObject(caller, bucket, chunkKey(backup.id, index), Readable.from([await zip(data, { level: 1 })]), { contentType: 'application/gzip' });
-        chunks.push({ sha256: hash, zero: false, storedIn: backup.id });
-      }
-      const manifest: BackupManifest = { backupId: backup.id, size, chunkSize: CHUNK, chunks, location: 'objects' };
-      await this.objects.putObject(caller, bucket, `${backup.id}/manifest`, Readable.from([Buffer.from(JSON.stringify(manifest))]), { contentType: 'application/json' });
-      return manifest;
-    } finally {
-      await source.close();
-    }
+    const put = (key: string, data: Buffer, contentType: string) => this.objects.putObject(caller, bucket, key, Readable.from([data]), { contentType });
+    const manifest: BackupManifest = {
+      ...await writeChunks(backup.id, rawPath, base, (index, gz) => put(chunkKey(backup.id, index), gz, 'application/gzip').then(() => undefined)),
+      location: 'objects',
+    };
+    await put(`${backup.id}/manifest`, Buffer.from(JSON.stringify(manifest)), 'application/json');
+    return manifest;
   }
 
   async manifest(backup: BackupRef): Promise<BackupManifest> {
@@ -85,26 +52,9 @@ export class ObjectBackupStore implements BackupStore {
 
   async restore(backup: BackupRef, manifest: BackupManifest, rawPath: string): Promise<void> {
     if (manifest.location !== 'objects') return this.legacy.restore(backup, manifest, rawPath);
-    const { projectId } = backup;
-    const caller = this.caller(projectId);
-    const target = await open(rawPath, 'r+');
-    try {
-      for (const [index, chunk] of manifest.chunks.entries()) {
-        if (chunk.zero) continue;
-        let data: Buffer;
-        try {
-          const read = await this.objects.getObject(caller, this.bucket(projectId), chunkKey(chunk.storedIn, index), {});
-          data = await unzip(await collect(read.body!));
-        } catch (err) {
-          throw new BackupDataCorrupt(`Chunk ${index} of backup ${manifest.backupId} is unreadable.`, { cause: err });
-        }
-        if (sha256(data) !== chunk.sha256) throw new BackupDataCorrupt(`Chunk ${index} of backup ${manifest.backupId} fails its checksum.`);
-        await target.write(data, 0, data.length, index * manifest.chunkSize);
-      }
-      await target.sync();
-    } finally {
-      await target.close();
-    }
+    const caller = this.caller(backup.projectId);
+    const bucket = this.bucket(backup.projectId);
+    await restoreChunks(manifest, rawPath, async (chunk, index) => collect((await this.objects.getObject(caller, bucket, chunkKey(chunk.storedIn, index), {})).body!));
   }
 
   async delete(backup: BackupRef): Promise<void> {
@@ -112,18 +62,16 @@ export class ObjectBackupStore implements BackupStore {
     if (!backup.projectId) return;
     const caller = this.caller(backup.projectId);
     const bucket = this.bucket(backup.projectId);
-    for (;;) {
-      let page;
-      try {
-        page = await this.objects.listObjects(caller, bucket, { prefix: `${backup.id}/`, limit: 1000 });
-      } catch (err) {
-        if (err instanceof ObjectError && err.kind === 'NoSuchBucket') return;
-        throw err;
-      }
+    try {
       // The manifest goes first, so an interrupted delete never leaves a manifest naming gone chunks.
-      const keys = page.objects.map((o) => o.key).sort((a, b) => Number(b.endsWith('/manifest')) - Number(a.endsWith('/manifest')));
-      for (const key of keys) await this.objects.deleteObject(caller, bucket, key, {});
-      if (!page.truncated) return;
+      await this.objects.deleteObject(caller, bucket, `${backup.id}/manifest`, {});
+      for (;;) {
+        const page = await this.objects.listObjects(caller, bucket, { prefix: `${backup.id}/`, limit: 1000 });
+        for (const o of page.objects) await this.objects.deleteObject(caller, bucket, o.key, {});
+        if (!page.truncated) return;
+      }
+    } catch (err) {
+      if (!(err instanceof ObjectError && err.kind === 'NoSuchBucket')) throw err;
     }
   }
 

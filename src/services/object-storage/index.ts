@@ -26,10 +26,11 @@ export interface ObjectStorageOptions {
   /** Wraps every object's data key; kept apart from data and database (`<stateDir>/keys/object.key`). */
   masterKey: SealingKey;
   log: Logger;
-  /** A lifecycle "day" in milliseconds; shorter only for tests (RGW's `rgw_lc_debug_interval`). */
+  /**
+   * A lifecycle "day" in milliseconds; shorter only for tests (RGW's `rgw_lc_debug_interval`).
+   * Lifecycle and `X-Delete-At` expiry run every minute, or four times a shortened day.
+   */
   dayMs?: number;
-  /** How often lifecycle and `X-Delete-At` expiry run. */
-  sweepMs?: number;
 }
 
 export function createObjectStorage(db: Db, o: ObjectStorageOptions): ObjectStorage {
@@ -38,7 +39,8 @@ export function createObjectStorage(db: Db, o: ObjectStorageOptions): ObjectStor
   const objects = new Objects(core);
   const listing = new Listing(core);
   const multipart = new Multipart(core, objects);
-  const lifecycle = new Lifecycle(core, objects, multipart, o.dayMs ?? 86_400_000);
+  const dayMs = o.dayMs ?? 86_400_000;
+  const lifecycle = new Lifecycle(core, objects, multipart, dayMs);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const sweep = () => {
@@ -52,7 +54,7 @@ export function createObjectStorage(db: Db, o: ObjectStorageOptions): ObjectStor
       const removed = await core.d.store.sweep((id) => known.has(id));
       if (removed) o.log.info({ removed }, 'removed object data files no committed object refers to');
       sweep();
-      timer = setInterval(sweep, o.sweepMs ?? 60_000);
+      timer = setInterval(sweep, Math.min(60_000, dayMs / 4));
       timer.unref();
     },
     stop() {
