@@ -64,6 +64,10 @@ describe('Swift API with python-swiftclient and the openstack CLI', () => {
     const stat = await ok(alice, ['stat']);
     assert.match(stat, /Containers: 0/);
     assert.match(stat, /X-Trans-Id: tx[0-9a-f]{21}-[0-9a-f]{10}/);
+    // swiftclient reads capabilities at the root of the storage URL's host, as tempest does.
+    const caps = await ok(alice, ['capabilities']);
+    assert.match(caps, /^Core: swift$/m);
+    assert.match(caps, /^Additional middleware: slo$/m);
   });
 
   it('uploads, lists with delimiters across pages, and downloads byte for byte', async () => {

@@ -78,7 +78,7 @@ export async function swiftPlugin(app: FastifyInstance, { objects, identity }: S
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err, true));
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new SwiftError(404), true));
 
-  app.get('/info', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(capabilities())));
+  app.get('/info', async (_req, reply) => sendCapabilities(reply));
 
   app.route({
     method: METHODS,
@@ -129,4 +129,9 @@ function authenticate(identity: Identity, token: string | undefined): Caller {
     if (err instanceof Unauthorized) return null;
     throw err;
   }
+}
+
+/** `GET /info`: Swift's discoverability document. */
+export function sendCapabilities(reply: FastifyReply): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(capabilities()));
 }
