@@ -3,7 +3,7 @@ import type { Config } from '../platform/config.ts';
 import type { Identity } from '../services/identity/index.ts';
 import type { ObjectBackend } from '../services/object-storage/types.ts';
 import { s3FrameworkError, s3Plugin } from './s3/plugin.ts';
-import { sendCapabilities, swiftFrameworkError, swiftPlugin } from './swift/plugin.ts';
+import { stampIds, SWIFT_ROOT, swiftFrameworkError, swiftPlugin } from './swift/plugin.ts';
 
 export interface ObjectApiOptions {
   objects: ObjectBackend;
@@ -28,14 +28,16 @@ export async function buildObjectServer(options: ObjectApiOptions, log: FastifyB
   });
   // Swift's COPY; the method set is the server's, not a plugin's.
   app.addHttpMethod('COPY', { hasBody: true });
-  // swiftclient and tempest ask for capabilities at the root of the storage URL's host, as a
-  // Swift proxy serves them; RGW answers there too. A request signed for S3 (ListObjects of a
-  // bucket `info`) still goes to S3.
+  // swiftclient and tempest ask for capabilities and health at the root of the storage URL's
+  // host, as a Swift proxy serves them; RGW answers there too. A request signed for S3
+  // (ListObjects of a bucket `info`) still goes to S3.
   app.addHook('onRequest', async (req, reply) => {
     const [path, query = ''] = req.url.split('?', 2);
-    if (path !== '/info' || (req.method !== 'GET' && req.method !== 'HEAD')) return;
+    const send = SWIFT_ROOT.get(path!);
+    if (!send || (req.method !== 'GET' && req.method !== 'HEAD')) return;
     if (req.headers.authorization !== undefined || /(^|&)(X-Amz-Signature|Signature)=/.test(query!)) return;
-    return sendCapabilities(reply);
+    stampIds(reply);
+    return send(reply);
   });
   await app.register(swiftPlugin, { prefix: '/swift', ...options });
   await app.register(s3Plugin, options);

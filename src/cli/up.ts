@@ -132,5 +132,5 @@ export async function up(config: Config): Promise<void> {
 
   await app.listen({ host: config.listen.host, port: config.listen.port });
   await objectApp.listen({ host: config.objectListen.host, port: config.objectListen.port });
-  console.log(`sovcloud is ready: API ${identityUrl}/v3 (OpenStack auth URL), credentials in ${config.stateDir}/clouds.yaml`);
+  console.log(`sovcloud is ready: API ${identityUrl}/v3 (OpenStack auth URL), S3 and Swift at ${config.objectUrl}, credentials in ${config.stateDir}/clouds.yaml`);
 }

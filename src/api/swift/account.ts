@@ -4,7 +4,7 @@ import { sendStatus, type SwiftCall, type SwiftRoutes } from './context.ts';
 import { SwiftError } from './errors.ts';
 import { compareNames, listingFormat, listingPage, listingParams, renderListing } from './listing.ts';
 import { checkMetadata, metaHeaders, requestMeta, takeSetting } from './metadata.ts';
-import { header } from './wire.ts';
+import { header, swiftTimestamp } from './wire.ts';
 
 /** Swift has one storage policy here; clients read per-policy usage from these headers. */
 const POLICY = 'Policy-0';
@@ -14,6 +14,8 @@ function accountHeaders(a: Account): Record<string, string> {
     'X-Account-Container-Count': String(a.bucketCount),
     'X-Account-Object-Count': String(a.objectCount),
     'X-Account-Bytes-Used': String(a.bytesUsed),
+    'X-Timestamp': swiftTimestamp(a.createdAt),
+    'X-PUT-Timestamp': swiftTimestamp(a.createdAt),
     ...metaHeaders(a.meta, 'account'),
   };
   if (a.bucketCount > 0) {

@@ -31,10 +31,12 @@ type SwiftHandler = (call: SwiftCall) => Promise<void>;
 /** The account, container and object handlers by `"<METHOD> <level>"`. */
 export type SwiftRoutes = Record<string, SwiftHandler>;
 
-/** A response with swob's default body for its status (`202 Accepted` has one, `201` and `204` none). */
+/**
+ * A response with swob's default body for its status (`202 Accepted` has one, `201` and `204`
+ * none) and its default type, which swob sends even without a body.
+ */
 export function sendStatus(reply: FastifyReply, status: number, headers: Record<string, string> = {}): FastifyReply {
-  const body = defaultBody(status);
-  reply.code(status).headers(headers);
-  if (status === 204) return reply.send();
-  return reply.type('text/html; charset=UTF-8').send(body ?? '');
+  reply.code(status).type('text/html; charset=UTF-8').headers(headers);
+  // Fastify drops the type of a 204 with a payload, even an empty one; it keeps it without.
+  return status === 204 ? reply.send() : reply.send(defaultBody(status) ?? '');
 }

@@ -2,6 +2,7 @@ import { joinContentType, splitContentType } from './content-type.ts';
 import { sendStatus, type SwiftCall } from './context.ts';
 import { SwiftError } from './errors.ts';
 import { dloView, openPieces, sloView } from './large-objects.ts';
+import { metaHeaders } from './metadata.ts';
 import { describeRequest } from './object-headers.ts';
 import { containerAndObject, invalidUtf8 } from './path.ts';
 import { header, httpDate, isTrue, quote } from './wire.ts';
@@ -62,13 +63,15 @@ async function copy(call: SwiftCall, source: Source, target: Location): Promise<
   const fresh = isTrue(header(req, 'x-fresh-metadata'));
   const userMeta = fresh ? d.userMeta : { ...src.userMeta, ...d.userMeta };
   const headers = fresh ? d.headers : { ...src.headers, ...d.headers };
+  // X-Delete-At travels with the source's metadata.
+  const deleteAt = d.deleteAt ?? (fresh ? undefined : src.deleteAt);
   let info;
   if ((src.slo || src.manifest) && !manifestGet) {
     const view = src.slo ? await sloView(objects, caller, src, true) : await dloView(objects, caller, src.manifest!);
     const data = await openPieces(objects, caller, view.pieces!);
     try {
       info = await objects.putObject(caller, target.container, target.object, data, {
-        size: view.size, contentType: d.contentType ?? splitContentType(src.contentType).contentType, userMeta, headers, deleteAt: d.deleteAt,
+        size: view.size, contentType: d.contentType ?? splitContentType(src.contentType).contentType, userMeta, headers, deleteAt,
       });
     } finally {
       // A refused write never reads the segments it was handed.
@@ -78,15 +81,18 @@ async function copy(call: SwiftCall, source: Source, target: Location): Promise<
     // A copied manifest keeps the large object's size and ETag with its content type.
     const contentType = d.contentType === undefined ? src.contentType : src.slo ? joinContentType({ ...splitContentType(src.contentType), contentType: d.contentType }) : d.contentType;
     ({ info } = await objects.copyObject(caller, { bucket: source.container, key: source.object }, target.container, target.object, {
-      metadataDirective: 'REPLACE', taggingDirective: 'COPY', contentType, userMeta, headers, deleteAt: d.deleteAt, manifest: src.manifest, slo: src.slo,
+      metadataDirective: 'REPLACE', taggingDirective: 'COPY', contentType, userMeta, headers, deleteAt, manifest: src.manifest, slo: src.slo,
     }));
   }
+  // Swift's copy answers with the new object's metadata along with where it came from.
   const out: Record<string, string> = {
     ETag: info.etag,
     'Last-Modified': httpDate(info.lastModified),
+    'X-Copied-From-Account': quote(source.account ?? call.path.account),
     'X-Copied-From': quote(`${source.container}/${source.object}`),
     'X-Copied-From-Last-Modified': httpDate(src.lastModified),
+    ...metaHeaders(info.userMeta, 'object'),
   };
-  if (source.account !== undefined) out['X-Copied-From-Account'] = quote(source.account);
+  if (info.deleteAt !== undefined) out['X-Delete-At'] = String(info.deleteAt);
   sendStatus(call.reply, 201, out);
 }

@@ -20,20 +20,22 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * The user metadata a request sets, by lower-case name: `X-<Target>-Meta-Name: value`. For
- * accounts and containers an empty value, or `X-Remove-<Target>-Meta-Name`, removes the name
- * (the backend merges); an object's metadata is replaced whole, so empty values are dropped.
+ * The user metadata a request sets, by lower-case name: `X-<Target>-Meta-Name: value`. Names
+ * reach Swift through WSGI's environ, where `_` and `-` are one character: both come back as
+ * `-`. For accounts and containers an empty value, or `X-Remove-<Target>-Meta-Name`, removes the
+ * name (the backend merges); an object's metadata is replaced whole, so an empty value is kept
+ * as such and removal headers mean nothing.
  */
 export function requestMeta(headers: IncomingHttpHeaders, target: MetaTarget): Record<string, string> {
   const meta: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers)) {
     const value = first(raw);
     if (value === undefined) continue;
-    if (name.startsWith(prefix(target))) {
-      const decoded = fromHeader(value).trim();
-      if (target !== 'object' || decoded !== '') meta[name.slice(prefix(target).length)] = decoded;
-    } else if (target !== 'object' && name.startsWith(removePrefix(target))) {
-      meta[name.slice(removePrefix(target).length)] = '';
+    const wsgiName = name.replace(/_/g, '-');
+    if (wsgiName.startsWith(prefix(target))) {
+      meta[wsgiName.slice(prefix(target).length)] = fromHeader(value).trim();
+    } else if (target !== 'object' && wsgiName.startsWith(removePrefix(target))) {
+      meta[wsgiName.slice(removePrefix(target).length)] = '';
     }
   }
   return meta;

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ObjectInfo, PutOptions } from '../../services/object-storage/types.ts';
 import { SwiftError, plainError } from './errors.ts';
+import { parseObjectManifest } from './large-objects.ts';
 import { checkMetadata, metaHeaders, requestMeta } from './metadata.ts';
 import { header, httpDate, isTrue, swiftTimestamp, titleCase, toHeader } from './wire.ts';
 
@@ -17,6 +18,8 @@ export interface ObjectDescription {
   userMeta: Record<string, string>;
   headers: Record<string, string>;
   deleteAt?: number;
+  /** `X-Object-Manifest`, checked as Swift's DLO middleware does. */
+  manifest?: string;
 }
 
 export function describeRequest(req: FastifyRequest, now: number): ObjectDescription {
@@ -28,7 +31,9 @@ export function describeRequest(req: FastifyRequest, now: number): ObjectDescrip
     if (value !== undefined) headers[name] = value;
   }
   const contentType = isTrue(header(req, 'x-detect-content-type')) ? undefined : header(req, 'content-type');
-  return { contentType, userMeta, headers, deleteAt: deleteAtFrom(req, now) };
+  const manifest = header(req, 'x-object-manifest');
+  if (manifest !== undefined && !parseObjectManifest(manifest)) throw new SwiftError(400, 'X-Object-Manifest must be in the format container/prefix');
+  return { contentType, userMeta, headers, deleteAt: deleteAtFrom(req, now), manifest };
 }
 
 /** `X-Delete-After` (seconds from now) or `X-Delete-At` (seconds since the epoch), checked as Swift's proxy does. */

@@ -7,7 +7,7 @@ import { guessContentType, joinContentType, splitContentType } from './content-t
 import { sendStatus, type SwiftCall, type SwiftRoutes } from './context.ts';
 import { copyFrom, copyTo } from './copy.ts';
 import { SwiftError, defaultBody } from './errors.ts';
-import { dloView, openPieces, parseObjectManifest, readManifest, slicePieces, sloView } from './large-objects.ts';
+import { dloView, openPieces, readManifest, slicePieces, sloView } from './large-objects.ts';
 import { bodyLength, describeRequest, expectedMd5, MAX_FILE_SIZE, putConditions, storedHeaders } from './object-headers.ts';
 import { parseRangeSet, resolveRange, type ByteRange } from './ranges.ts';
 import { deleteSlo, putSlo, rawManifest } from './slo.ts';
@@ -124,8 +124,6 @@ async function put(call: SwiftCall): Promise<void> {
   if (req.headers['x-static-large-object'] !== undefined) {
     throw new SwiftError(400, 'X-Static-Large-Object is a reserved header. To create a static large object add query param multipart-manifest=put.');
   }
-  const manifest = header(req, 'x-object-manifest');
-  if (manifest !== undefined && !parseObjectManifest(manifest)) throw new SwiftError(400, 'X-Object-Manifest must be in the format container/prefix');
   const d = describeRequest(req, Date.now());
   const info = await objects.putObject(caller, path.container!, path.object!, req.raw, {
     size,
@@ -134,19 +132,22 @@ async function put(call: SwiftCall): Promise<void> {
     userMeta: d.userMeta,
     headers: d.headers,
     deleteAt: d.deleteAt,
-    manifest,
+    manifest: d.manifest,
     conditions: putConditions(req),
   });
   sendStatus(reply, 201, { ETag: info.etag, 'Last-Modified': httpDate(info.lastModified) });
 }
 
-/** Replaces the metadata (and the content type when given); an SLO manifest keeps its hidden parameters. */
+/**
+ * Replaces the metadata, expiry and DLO manifest (and the content type when given), as Swift's
+ * `.meta` file does; an SLO manifest keeps its hidden parameters.
+ */
 async function post(call: SwiftCall): Promise<void> {
   const d = describeRequest(call.req, Date.now());
   const was = await current(call);
   const contentType = d.contentType !== undefined && was?.slo ? joinContentType({ ...splitContentType(was.contentType), contentType: d.contentType }) : d.contentType;
   await call.objects.updateObjectMeta(call.caller, call.path.container!, call.path.object!, {
-    contentType, userMeta: d.userMeta, headers: d.headers, deleteAt: d.deleteAt,
+    contentType, userMeta: d.userMeta, headers: d.headers, deleteAt: d.deleteAt, manifest: d.manifest,
   });
   sendStatus(call.reply, 202);
 }

@@ -33,7 +33,8 @@ function realm(url: string): string {
   }
 }
 
-function stampIds(reply: FastifyReply): void {
+/** Swift's `catch_errors`: every answer, whatever middleware gives it, names its transaction. */
+export function stampIds(reply: FastifyReply): void {
   const id = transId();
   reply.header('X-Trans-Id', id).header('X-Openstack-Request-Id', id);
 }
@@ -79,6 +80,8 @@ export async function swiftPlugin(app: FastifyInstance, { objects, identity }: S
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new SwiftError(404), true));
 
   app.get('/info', async (_req, reply) => sendCapabilities(reply));
+  // Swift's healthcheck middleware answers its path whatever the method.
+  app.route({ method: METHODS, url: '/healthcheck', handler: async (_req, reply) => sendHealthcheck(reply) });
 
   app.route({
     method: METHODS,
@@ -132,6 +135,17 @@ function authenticate(identity: Identity, token: string | undefined): Caller {
 }
 
 /** `GET /info`: Swift's discoverability document. */
-export function sendCapabilities(reply: FastifyReply): FastifyReply {
+function sendCapabilities(reply: FastifyReply): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(capabilities()));
 }
+
+/** `/healthcheck`: the proxy is up. */
+function sendHealthcheck(reply: FastifyReply): FastifyReply {
+  return reply.code(200).type('text/plain').send('OK');
+}
+
+/**
+ * What a Swift proxy serves outside any account, by path. swiftclient and tempest look for these
+ * at the root of the storage URL's host too, where the listener hands them over.
+ */
+export const SWIFT_ROOT = new Map<string, (reply: FastifyReply) => FastifyReply>([['/info', sendCapabilities], ['/healthcheck', sendHealthcheck]]);

@@ -30,7 +30,10 @@ export class Buckets {
   private async account(project: string): Promise<Account> {
     const row = await this.db.selectFrom('object_accounts').selectAll().where('project_id', '=', project).executeTakeFirst();
     const usage = await this.db.selectFrom('buckets')
-      .select((eb) => [eb.fn.countAll<number>().as('buckets'), eb.fn.sum<number>('object_count').as('objects'), eb.fn.sum<number>('bytes_used').as('bytes')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('buckets'), eb.fn.sum<number>('object_count').as('objects'), eb.fn.sum<number>('bytes_used').as('bytes'),
+        eb.fn.min<number | null>('created_at').as('created'),
+      ])
       .where('project_id', '=', project).executeTakeFirstOrThrow();
     return {
       projectId: project,
@@ -39,6 +42,7 @@ export class Buckets {
       bucketCount: Number(usage.buckets),
       objectCount: Number(usage.objects ?? 0),
       bytesUsed: Number(usage.bytes ?? 0),
+      createdAt: new Date(usage.created ?? this.core.d.now()),
     };
   }
 
@@ -123,12 +127,22 @@ export class Buckets {
   async delete(caller: Caller, name: string): Promise<void> {
     const row = await this.core.bucketRow(name);
     if (!caller || projectId(caller) !== row.project_id || !roleAllows(caller, 's3:DeleteBucket')) throw denied();
+    // Objects past their X-Delete-At are gone for every reader and listing; the periodic sweep
+    // may just not have reached them yet, so they do not keep the bucket.
+    const reaped: string[] = [];
     await this.db.transaction().execute(async (trx) => {
+      const expired = await trx.selectFrom('objects').select(['key', 'version_id']).where('bucket', '=', name)
+        .where('delete_at', '<=', Math.floor(this.core.d.now() / 1000)).execute();
+      for (const e of expired) {
+        const removed = await this.core.removeVersion(trx, name, e.key, e.version_id);
+        if (removed) reaped.push(...JSON.parse(removed.segments) as string[]);
+      }
       const object = await trx.selectFrom('objects').select('key').where('bucket', '=', name).limit(1).executeTakeFirst();
       const upload = await trx.selectFrom('object_uploads').select('upload_id').where('bucket', '=', name).limit(1).executeTakeFirst();
       if (object || upload) throw new ObjectError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { bucket: name });
       await trx.deleteFrom('buckets').where('name', '=', name).execute();
     });
+    await this.core.d.store.remove(reaped);
   }
 }
 

@@ -117,7 +117,7 @@ export class Objects {
     return { info, sourceVersionId: s.versionId ?? undefined };
   }
 
-  async updateMeta(caller: Caller, bucket: string, key: string, patch: Pick<PutOptions, 'contentType' | 'userMeta' | 'headers' | 'deleteAt'>): Promise<ObjectInfo> {
+  async updateMeta(caller: Caller, bucket: string, key: string, patch: Pick<PutOptions, 'contentType' | 'userMeta' | 'headers' | 'deleteAt' | 'manifest'>): Promise<ObjectInfo> {
     await this.core.authorized(caller, bucket, 's3:PutObject', key);
     const row = await this.core.resolve(bucket, key);
     const set = {
@@ -125,6 +125,7 @@ export class Objects {
       user_meta: JSON.stringify(patch.userMeta ?? {}),
       headers: JSON.stringify(patch.headers ?? {}),
       delete_at: patch.deleteAt ?? null,
+      manifest: patch.manifest ?? null,
       last_modified: this.core.d.now(),
     };
     await this.core.d.db.updateTable('objects').set(set)

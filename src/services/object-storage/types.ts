@@ -92,6 +92,8 @@ export interface Account {
   bucketCount: number;
   objectCount: number;
   bytesUsed: number;
+  /** When its first bucket still there was created; now while it has none (Swift's account `X-Timestamp`). */
+  createdAt: Date;
 }
 
 export interface ObjectInfo {
@@ -299,8 +301,8 @@ export interface ObjectBackend {
   headObject(caller: Caller, bucket: string, key: string, options: ReadOptions & { range?: RangeSpec }): Promise<ObjectRead>;
   deleteObject(caller: Caller, bucket: string, key: string, options: { versionId?: string }): Promise<{ versionId?: string; deleteMarker: boolean }>;
   copyObject(caller: Caller, source: CopySource, bucket: string, key: string, options: CopyOptions): Promise<{ info: ObjectInfo; sourceVersionId?: string }>;
-  /** Swift POST: replaces user metadata, standard headers and content type, keeps the data. */
-  updateObjectMeta(caller: Caller, bucket: string, key: string, patch: Pick<PutOptions, 'contentType' | 'userMeta' | 'headers' | 'deleteAt'>): Promise<ObjectInfo>;
+  /** Swift POST: replaces user metadata, standard headers, expiry and DLO manifest (and the content type when given), keeps the data. */
+  updateObjectMeta(caller: Caller, bucket: string, key: string, patch: Pick<PutOptions, 'contentType' | 'userMeta' | 'headers' | 'deleteAt' | 'manifest'>): Promise<ObjectInfo>;
   setObjectTags(caller: Caller, bucket: string, key: string, options: { versionId?: string }, tags: Tags | null): Promise<ObjectInfo>;
   listObjects(caller: Caller, bucket: string, options: ListOptions): Promise<ListResult>;
   listObjectVersions(caller: Caller, bucket: string, options: VersionListOptions): Promise<VersionListResult>;
