@@ -52,15 +52,15 @@ export class ObjectCore {
   }
 
   /** The version a read means: the given one, or the latest; delete markers and expired objects answer as S3 does. */
-  async resolve(bucket: string, key: string, versionId?: string): Promise<ObjectTable> {
+  async resolve(bucket: string, key: string, versionId?: string, db: Db | Trx = this.d.db): Promise<ObjectTable> {
     if (versionId !== undefined) {
-      const row = await this.d.db.selectFrom('objects').selectAll()
+      const row = await db.selectFrom('objects').selectAll()
         .where('bucket', '=', bucket).where('key', '=', key).where('version_id', '=', versionId).executeTakeFirst();
       if (!row) throw new ObjectError('NoSuchVersion', 'The specified version does not exist.', { bucket, key, versionId });
       if (row.delete_marker) throw new ObjectError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { bucket, key, versionId, deleteMarker: true });
       return row;
     }
-    const row = await this.latest(bucket, key);
+    const row = await this.latest(bucket, key, db);
     if (!row || this.expired(row)) throw new ObjectError('NoSuchKey', 'The specified key does not exist.', { bucket, key });
     if (row.delete_marker) throw new ObjectError('NoSuchKey', 'The specified key does not exist.', { bucket, key, deleteMarker: true, versionId: row.version_id });
     return row;
@@ -175,29 +175,47 @@ export class ObjectCore {
     bucket.bytes_used += bytes;
   }
 
-  /** The data of a version, or a range of it, decrypting segment by segment as the reader pulls. */
-  async open(row: ObjectTable, range: { start: number; end: number } | undefined, customerKey?: CustomerKey): Promise<Readable> {
-    const ids = JSON.parse(row.segments) as string[];
-    const segments = ids.length
-      ? await this.d.db.selectFrom('object_segments').selectAll().where('id', 'in', ids).execute()
-      : [];
-    const byId = new Map(segments.map((s) => [s.id, s]));
-    const start = range?.start ?? 0;
-    const end = range?.end ?? row.size - 1;
-    const pieces: (() => AsyncGenerator<Buffer>)[] = [];
-    let offset = 0;
-    for (const id of ids) {
-      const s = byId.get(id);
-      if (!s) throw new Error(`object ${row.bucket}/${row.key} names a missing segment ${id}`);
-      const from = Math.max(start - offset, 0);
-      const to = Math.min(end - offset, s.size - 1);
-      if (from <= to) {
-        const key = this.d.store.unwrapKey(s.id, s.sealed_key, customerKey?.key);
-        pieces.push(() => this.d.store.read(s.id, key, s.size, from, to));
+  /**
+   * The version a read means together with its segments, held against removal from the moment
+   * they are read (inside one transaction, so no commit slips between): `release` must be called
+   * unless `open` takes it over.
+   */
+  async snapshot(bucket: string, key: string, versionId?: string): Promise<{ row: ObjectTable; segments: SegmentTable[]; release: () => void }> {
+    return this.d.db.transaction().execute(async (trx) => {
+      const row = await this.resolve(bucket, key, versionId, trx);
+      const ids = JSON.parse(row.segments) as string[];
+      const found = ids.length ? await trx.selectFrom('object_segments').selectAll().where('id', 'in', ids).execute() : [];
+      const byId = new Map(found.map((s) => [s.id, s]));
+      const segments = ids.map((id) => {
+        const s = byId.get(id);
+        if (!s) throw new Error(`object ${bucket}/${key} names a missing segment ${id}`);
+        return s;
+      });
+      return { row, segments, release: this.d.store.hold(ids) };
+    });
+  }
+
+  /** The data of a snapshot, or a range of it, decrypting segment by segment as the reader pulls; releases the hold when done. */
+  open(snap: { row: ObjectTable; segments: SegmentTable[]; release: () => void }, range: { start: number; end: number } | undefined, customerKey?: CustomerKey): Readable {
+    try {
+      const start = range?.start ?? 0;
+      const end = range?.end ?? snap.row.size - 1;
+      const pieces: (() => AsyncGenerator<Buffer>)[] = [];
+      let offset = 0;
+      for (const s of snap.segments) {
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end - offset, s.size - 1);
+        if (from <= to) {
+          const key = this.d.store.unwrapKey(s.id, s.sealed_key, customerKey?.key);
+          pieces.push(() => this.d.store.read(s.id, key, s.size, from, to));
+        }
+        offset += s.size;
       }
-      offset += s.size;
+      return concatSegments(pieces, snap.release);
+    } catch (err) {
+      snap.release();
+      throw err;
     }
-    return concatSegments(pieces);
   }
 }
 

@@ -55,25 +55,31 @@ export class Objects {
   }
 
   async get(caller: Caller, bucket: string, key: string, o: GetOptions): Promise<ObjectRead> {
-    const { row, info, range } = await this.read(caller, bucket, key, o);
-    return { info, range, body: await this.core.open(row, range, o.sseKey) };
+    await this.core.authorized(caller, bucket, o.versionId ? 's3:GetObjectVersion' : 's3:GetObject', key);
+    const snap = await this.core.snapshot(bucket, key, o.versionId);
+    try {
+      const { info, range } = this.check(snap.row, o);
+      return { info, range, body: this.core.open(snap, range, o.sseKey) };
+    } catch (err) {
+      snap.release();
+      throw err;
+    }
   }
 
   async head(caller: Caller, bucket: string, key: string, o: ReadOptions & { range?: GetOptions['range'] }): Promise<ObjectRead> {
-    const { info, range } = await this.read(caller, bucket, key, o);
-    return { info, range };
+    await this.core.authorized(caller, bucket, o.versionId ? 's3:GetObjectVersion' : 's3:GetObject', key);
+    return this.check(await this.core.resolve(bucket, key, o.versionId), o);
   }
 
-  private async read(caller: Caller, bucket: string, key: string, o: GetOptions) {
-    await this.core.authorized(caller, bucket, o.versionId ? 's3:GetObjectVersion' : 's3:GetObject', key);
-    const row = await this.core.resolve(bucket, key, o.versionId);
+  /** What a read may see of a version: its key, its conditions, the range or part asked for. */
+  private check(row: ObjectTable, o: GetOptions): ObjectRead {
     const info = toInfo(row);
     if (!o.metadataOnly) checkCustomerKey(info, o.sseKey);
     checkConditions(info, o.conditions, true);
     const range = o.partNumber !== undefined
       ? partRange(JSON.parse(row.parts) as StoredPart[], row.size, o.partNumber)
       : resolveRange(o.range, row.size);
-    return { row, info, range };
+    return { info, range };
   }
 
   async delete(caller: Caller, bucket: string, key: string, o: { versionId?: string }): Promise<{ versionId?: string; deleteMarker: boolean }> {

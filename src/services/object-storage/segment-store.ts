@@ -43,6 +43,9 @@ export class SegmentStore {
   private readonly data: string;
   /** Fan-out directories known to exist (`data/<first two hex digits>`). */
   private readonly dirs = new Set<string>();
+  /** Reads in flight per segment: a replaced object's data stays until they finish. */
+  private readonly readers = new Map<string, number>();
+  private readonly doomed = new Set<string>();
 
   constructor(root: string, private readonly master: SealingKey) {
     this.tmp = join(root, 'tmp');
@@ -162,8 +165,34 @@ export class SegmentStore {
     }
   }
 
+  /**
+   * Keeps segments from removal while a read streams them, so a GET that began before an
+   * overwrite or delete serves the version it found, whole. Returns the release.
+   */
+  hold(ids: string[]): () => void {
+    for (const id of ids) this.readers.set(id, (this.readers.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const id of ids) {
+        const left = this.readers.get(id)! - 1;
+        if (left > 0) {
+          this.readers.set(id, left);
+          continue;
+        }
+        this.readers.delete(id);
+        if (this.doomed.delete(id)) void rm(this.path(id), { force: true });
+      }
+    };
+  }
+
+  /** Removes segments no committed row names any more; held ones go when their last reader is done. */
   async remove(ids: Iterable<string>): Promise<void> {
-    for (const id of ids) await rm(this.path(id), { force: true });
+    for (const id of ids) {
+      if (this.readers.has(id)) this.doomed.add(id);
+      else await rm(this.path(id), { force: true });
+    }
   }
 
   /** Removes temporaries and every segment file `known` does not name; returns how many went. */
@@ -184,11 +213,16 @@ export class SegmentStore {
   }
 }
 
-/** Segments' plaintext pieces, one after the other, as one byte stream. */
-export function concatSegments(parts: Iterable<() => AsyncGenerator<Buffer>>): Readable {
-  return Readable.from((async function* () {
+/**
+ * Segments' plaintext pieces, one after the other, as one byte stream; `done` runs once it ends
+ * or is destroyed (even before its first read).
+ */
+export function concatSegments(parts: Iterable<() => AsyncGenerator<Buffer>>, done: () => void): Readable {
+  const stream = Readable.from((async function* () {
     for (const part of parts) yield* part();
   })(), { objectMode: false });
+  stream.once('close', done);
+  return stream;
 }
 
 function sealedSize(size: number): number {
