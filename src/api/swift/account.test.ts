@@ -14,6 +14,7 @@ describe('Swift accounts', () => {
     assert.equal(head.status, 204);
     assert.equal(head.headers['x-account-container-count'], '0');
     assert.equal(head.headers['x-account-bytes-used'], '0');
+    assert.match(head.headers['x-timestamp']!, /^\d{10}\.\d{5}$/);
     assert.equal((await stage.request('GET', ALICE)).status, 204);
     assert.equal((await stage.request('GET', `${ALICE}?format=json`)).body, '[]');
   });
@@ -24,6 +25,11 @@ describe('Swift accounts', () => {
     await stage.request('PUT', `${ALICE}/beta/o`, { body: 'twelve bytes' });
     const head = await stage.request('HEAD', ALICE);
     assert.equal(head.headers['x-account-container-count'], '2');
+    // The account is as old as its oldest container.
+    const created = (await stage.request('HEAD', `${ALICE}/alpha`)).headers['x-timestamp'];
+    assert.equal(head.headers['x-timestamp'], created);
+    assert.equal(head.headers['x-put-timestamp'], created);
+    assert.equal((await stage.request('GET', ALICE)).headers['x-timestamp'], created);
     assert.equal(head.headers['x-account-object-count'], '1');
     assert.equal(head.headers['x-account-bytes-used'], '12');
     assert.equal(head.headers['x-account-storage-policy-policy-0-bytes-used'], '12');
@@ -37,7 +43,9 @@ describe('Swift accounts', () => {
   });
 
   it('keeps metadata set by POST (204), incl. temp URL keys, and removes it', async () => {
-    assert.equal((await stage.request('POST', ALICE, { headers: { 'X-Account-Meta-Temp-URL-Key': 'k1', 'X-Account-Meta-Team': 'ops' } })).status, 204);
+    const post = await stage.request('POST', ALICE, { headers: { 'X-Account-Meta-Temp-URL-Key': 'k1', 'X-Account-Meta-Team': 'ops' } });
+    assert.equal(post.status, 204);
+    assert.equal(post.headers['content-type'], 'text/html; charset=UTF-8');
     let head = await stage.request('HEAD', ALICE);
     assert.equal(head.headers['x-account-meta-temp-url-key'], 'k1');
     assert.equal(head.headers['x-account-meta-team'], 'ops');

@@ -33,10 +33,15 @@ describe('Swift containers', () => {
 
   it('updates with POST (204): metadata, removal of an ACL, quota', async () => {
     await stage.request('PUT', `${ALICE}/posted`, { headers: { 'X-Container-Write': 'p-bob:*' } });
-    const post = await stage.request('POST', `${ALICE}/posted`, { headers: { 'X-Container-Meta-A': '1', 'X-Remove-Container-Write': 'x', 'X-Container-Meta-Quota-Bytes': '4' } });
+    const post = await stage.request('POST', `${ALICE}/posted`, {
+      headers: { 'X-Container-Meta-A': '1', 'X-Container-Meta-Under_Score': 'u', 'X-Remove-Container-Write': 'x', 'X-Container-Meta-Quota-Bytes': '4' },
+    });
     assert.equal(post.status, 204);
+    assert.equal(post.headers['content-type'], 'text/html; charset=UTF-8');
+    assert.equal(post.body, '');
     const head = await stage.request('HEAD', `${ALICE}/posted`);
     assert.equal(head.headers['x-container-meta-a'], '1');
+    assert.equal(head.headers['x-container-meta-under-score'], 'u');
     assert.equal(head.headers['x-container-write'], undefined);
     assert.equal(head.headers['x-container-meta-quota-bytes'], '4');
     assert.equal((await stage.request('PUT', `${ALICE}/posted/big`, { body: 'too big' })).body, 'Upload exceeds quota.');
@@ -86,7 +91,9 @@ describe('Swift containers', () => {
     assert.equal(full.status, 409);
     assert.equal(full.body, '<html><h1>Conflict</h1><p>There was a conflict when trying to complete your request.</p></html>');
     await stage.request('DELETE', `${ALICE}/full/o`);
-    assert.equal((await stage.request('DELETE', `${ALICE}/full`)).status, 204);
+    const deleted = await stage.request('DELETE', `${ALICE}/full`);
+    assert.equal(deleted.status, 204);
+    assert.equal(deleted.headers['content-type'], 'text/html; charset=UTF-8');
     const missing = await stage.request('DELETE', `${ALICE}/full`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>');

@@ -68,6 +68,21 @@ describe('Swift large objects', () => {
     assert.equal((await stage.request('PUT', `${ALICE}/videos/bad.dlo`, { body: '', headers: { 'X-Object-Manifest': 'segs' } })).body, 'X-Object-Manifest must be in the format container/prefix');
   });
 
+  it('turns an object into a DLO with a POST of X-Object-Manifest, and back with a POST without it', async () => {
+    await stage.request('PUT', `${ALICE}/videos/later.dlo`, { body: '' });
+    assert.equal((await stage.request('POST', `${ALICE}/videos/later.dlo`, { headers: { 'X-Object-Manifest': 'segs/movie/' } })).status, 202);
+    const head = await stage.request('HEAD', `${ALICE}/videos/later.dlo`);
+    assert.equal(head.headers['x-object-manifest'], 'segs/movie/');
+    assert.equal(head.headers.etag, `"${md5(parts.map(md5).join(''))}"`);
+    assert.equal((await stage.request('GET', `${ALICE}/videos/later.dlo`)).body, parts.join(''));
+    assert.equal((await stage.request('POST', `${ALICE}/videos/later.dlo`, { headers: { 'X-Object-Manifest': 'segs' } })).status, 400);
+    await stage.request('POST', `${ALICE}/videos/later.dlo`, { headers: { 'X-Object-Meta-A': '1' } });
+    const plain = await stage.request('GET', `${ALICE}/videos/later.dlo`);
+    assert.equal(plain.headers['x-object-manifest'], undefined);
+    assert.equal(plain.headers.etag, md5(''));
+    assert.equal(plain.body, '');
+  });
+
   it('serves an SLO as its segments, ranges across them, and lists it with its size and ETag', async () => {
     const manifest = parts.map((p, i) => ({ path: `/segs/movie/${String(i).padStart(3, '0')}`, etag: md5(p), size_bytes: p.length }));
     const put = await stage.request('PUT', `${ALICE}/videos/movie.slo?multipart-manifest=put`, { body: JSON.stringify(manifest), headers: { 'Content-Type': 'video/mp4' } });

@@ -11,8 +11,13 @@ describe('Swift metadata', () => {
     assert.deepEqual(requestMeta(headers, 'container'), { color: 'blue', name: 'Grüße', old: '' });
   });
 
-  it('drops empty values and ignores removal headers for objects, whose metadata is replaced whole', () => {
-    assert.deepEqual(requestMeta({ 'x-object-meta-a': '1', 'x-object-meta-b': '', 'x-remove-object-meta-c': 'x' }, 'object'), { a: '1' });
+  it('keeps empty values and ignores removal headers for objects, whose metadata is replaced whole', () => {
+    assert.deepEqual(requestMeta({ 'x-object-meta-a': '1', 'x-object-meta-b': '', 'x-remove-object-meta-c': 'x' }, 'object'), { a: '1', b: '' });
+  });
+
+  it('reads underscores in header names as hyphens, as WSGI hands them to Swift', () => {
+    assert.deepEqual(requestMeta({ 'x-container-meta-test_container_meta': 'v', 'x_remove_container_meta_old': 'x' }, 'container'), { 'test-container-meta': 'v', old: '' });
+    assert.deepEqual(requestMeta({ 'x_object_meta_review_state': 'ok' }, 'object'), { 'review-state': 'ok' });
   });
 
   it('enforces Swift\'s constraints with its messages', () => {

@@ -32,7 +32,7 @@ describe('Swift objects', () => {
     assert.equal(get.headers['content-length'], '11');
     assert.equal(get.headers['accept-ranges'], 'bytes');
     assert.equal(Buffer.from(get.headers['x-object-meta-author']!, 'latin1').toString('utf8'), 'Jürgen');
-    assert.equal(get.headers['x-object-meta-review_state'], 'ok');
+    assert.equal(get.headers['x-object-meta-review-state'], 'ok');
     assert.equal(get.headers['content-disposition'], 'inline');
     assert.equal(get.headers['content-encoding'], 'identity');
     assert.match(get.headers['x-timestamp']!, /^\d{10}\.\d{5}$/);
@@ -105,11 +105,12 @@ describe('Swift objects', () => {
 
   it('replaces metadata with POST (202), keeping the data; sets and clears expiry', async () => {
     await stage.request('PUT', `${url}/meta`, { body: 'keep', headers: { 'X-Object-Meta-A': '1', 'X-Object-Meta-B': '2' } });
-    const post = await stage.request('POST', `${url}/meta`, { headers: { 'X-Object-Meta-C': '3', 'Content-Type': 'text/csv', 'X-Delete-After': '3600' } });
+    const post = await stage.request('POST', `${url}/meta`, { headers: { 'X-Object-Meta-C': '3', 'X-Object-Meta-Blank': '', 'Content-Type': 'text/csv', 'X-Delete-After': '3600' } });
     assert.equal(post.status, 202);
     let head = await stage.request('HEAD', `${url}/meta`);
     assert.equal(head.headers['x-object-meta-a'], undefined);
     assert.equal(head.headers['x-object-meta-c'], '3');
+    assert.equal(head.headers['x-object-meta-blank'], '');
     assert.equal(head.headers['content-type'], 'text/csv');
     assert.ok(Math.abs(Number(head.headers['x-delete-at']) - (Date.now() / 1000 + 3600)) < 5);
     await stage.request('POST', `${url}/meta`, { headers: { 'X-Object-Meta-C': '4' } });
@@ -123,37 +124,54 @@ describe('Swift objects', () => {
     assert.equal((await stage.request('POST', `${url}/missing`, { headers: { 'X-Object-Meta-A': '1' } })).status, 404);
   });
 
-  it('makes an object expire at X-Delete-At', async () => {
-    await stage.request('PUT', `${url}/ephemeral`, { body: 'x', headers: { 'X-Delete-At': String(Math.floor(Date.now() / 1000) + 1) } });
-    assert.equal((await stage.request('GET', `${url}/ephemeral`)).status, 200);
+  it('makes an object expire at X-Delete-At; its container may then go before the sweep', async () => {
+    await stage.request('PUT', `${ALICE}/brief`);
+    await stage.request('PUT', `${ALICE}/brief/ephemeral`, { body: 'x', headers: { 'X-Delete-At': String(Math.floor(Date.now() / 1000) + 1) } });
+    assert.equal((await stage.request('GET', `${ALICE}/brief/ephemeral`)).status, 200);
+    assert.equal((await stage.request('DELETE', `${ALICE}/brief`)).status, 409);
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    assert.equal((await stage.request('GET', `${url}/ephemeral`)).status, 404);
+    assert.equal((await stage.request('GET', `${ALICE}/brief/ephemeral`)).status, 404);
+    assert.equal((await stage.request('DELETE', `${ALICE}/brief`)).status, 204);
   });
 
   it('deletes with 204; a missing object is 404', async () => {
-    await stage.request('PUT', `${url}/gone`, { body: 'x' });
-    assert.equal((await stage.request('DELETE', `${url}/gone`)).status, 204);
+    await stage.request('PUT', `${url}/gone`, { body: 'x', headers: { 'X-Object-Meta-Empty': '' } });
+    assert.equal((await stage.request('HEAD', `${url}/gone`)).headers['x-object-meta-empty'], '');
+    const deleted = await stage.request('DELETE', `${url}/gone`);
+    assert.equal(deleted.status, 204);
+    assert.equal(deleted.headers['content-type'], 'text/html; charset=UTF-8');
     assert.equal((await stage.request('DELETE', `${url}/gone`)).status, 404);
     assert.equal((await stage.request('GET', `${url}/gone`)).status, 404);
   });
 
   it('copies with X-Copy-From and COPY, merging metadata unless it is fresh', async () => {
-    await stage.request('PUT', `${url}/src`, { body: 'source', headers: { 'X-Object-Meta-Origin': 'src', 'X-Object-Meta-Keep': 'yes', 'Content-Type': 'text/x-src' } });
-    const put = await stage.request('PUT', `${url}/copy1`, { body: '', headers: { 'X-Copy-From': '/docs/src', 'X-Object-Meta-Origin': 'copy' } });
+    const deleteAt = String(Math.floor(Date.now() / 1000) + 3600);
+    await stage.request('PUT', `${url}/src`, { body: 'source', headers: { 'X-Object-Meta-Origin': 'src', 'X-Object-Meta-Keep': 'yes', 'Content-Type': 'text/x-src', 'X-Delete-At': deleteAt } });
+    const put = await stage.request('PUT', `${url}/copy1`, { body: '', headers: { 'X-Copy-From': '/docs/src', 'X-Object-Meta-Origin': 'copy', 'X-Object-Meta-Blank': '' } });
     assert.equal(put.status, 201);
     assert.equal(put.headers.etag, md5('source'));
     assert.equal(put.headers['x-copied-from'], 'docs/src');
+    assert.equal(put.headers['x-copied-from-account'], 'AUTH_p-alice');
     assert.ok(put.headers['x-copied-from-last-modified']);
+    // The answer carries the new object's metadata, the source's expiry included.
+    assert.equal(put.headers['x-object-meta-origin'], 'copy');
+    assert.equal(put.headers['x-object-meta-keep'], 'yes');
+    assert.equal(put.headers['x-object-meta-blank'], '');
+    assert.equal(put.headers['x-delete-at'], deleteAt);
     const merged = await stage.request('GET', `${url}/copy1`);
     assert.equal(merged.body, 'source');
     assert.equal(merged.headers['x-object-meta-origin'], 'copy');
     assert.equal(merged.headers['x-object-meta-keep'], 'yes');
     assert.equal(merged.headers['content-type'], 'text/x-src');
+    assert.equal(merged.headers['x-object-meta-blank'], '');
+    assert.equal(merged.headers['x-delete-at'], deleteAt);
     const copy = await stage.request('COPY', `${url}/src`, { headers: { Destination: 'docs/copy%202', 'X-Fresh-Metadata': 'true', 'X-Object-Meta-New': '1' } });
     assert.equal(copy.status, 201);
+    assert.equal(copy.headers['x-object-meta-keep'], undefined);
     const fresh = await stage.request('HEAD', `${url}/copy 2`.replace(' ', '%20'));
     assert.equal(fresh.headers['x-object-meta-new'], '1');
     assert.equal(fresh.headers['x-object-meta-keep'], undefined);
+    assert.equal(fresh.headers['x-delete-at'], undefined);
     assert.equal((await stage.request('PUT', `${url}/copy3`, { body: 'x', headers: { 'X-Copy-From': 'docs/src' } })).body, 'Copy requests require a zero byte body');
     assert.equal((await stage.request('COPY', `${url}/src`, { headers: { Destination: 'nocontainer' } })).status, 412);
     assert.equal((await stage.request('PUT', `${url}/copy4`, { body: '', headers: { 'X-Copy-From': 'docs/absent' } })).status, 404);

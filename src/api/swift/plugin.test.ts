@@ -21,6 +21,21 @@ describe('Swift plugin', () => {
     assert.equal((await stage.request('GET', '/swift/elsewhere')).body, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>');
   });
 
+  it('answers the health check under /swift and at the listener root, with Swift\'s headers', async () => {
+    for (const [method, url] of [['GET', '/swift/healthcheck'], ['POST', '/swift/healthcheck'], ['GET', '/healthcheck']]) {
+      const res = await stage.request(method!, url!, { token: null });
+      assert.equal(res.status, 200, `${method} ${url}`);
+      assert.equal(res.body, 'OK');
+      assert.equal(res.headers['content-type'], 'text/plain');
+      assert.equal(res.headers['content-length'], '2');
+      assert.match(res.headers['x-trans-id']!, /^tx[0-9a-f]{21}-[0-9a-f]{10}$/);
+    }
+    // A request signed for S3 is ListObjects of a bucket named so.
+    const s3 = await stage.request('GET', '/healthcheck', { token: null, headers: { Authorization: 'AWS4-HMAC-SHA256 Credential=x' } });
+    assert.notEqual(s3.body, 'OK');
+    assert.equal(s3.headers['x-trans-id'], undefined);
+  });
+
   it('answers OPTIONS with what each level allows, and refuses CORS preflights', async () => {
     const account = await stage.request('OPTIONS', ALICE, { token: null });
     assert.equal(account.status, 200);
