@@ -5,13 +5,16 @@ import type { ComputeService } from '../services/compute/index.ts';
 import type { Identity } from '../services/identity/index.ts';
 import type { ImageService } from '../services/image/index.ts';
 import type { NetworkService } from '../services/network/index.ts';
+import type { ObjectBackend } from '../services/object-storage/index.ts';
 import type { Placement } from '../services/placement/index.ts';
 import { blockStoragePlugin } from './block-storage/plugin.ts';
 import { computePlugin } from './compute/plugin.ts';
+import { dashboardPlugin } from './dashboard.ts';
 import { identityPlugin } from './identity/plugin.ts';
 import { imagePlugin } from './image/plugin.ts';
 import { networkPlugin } from './network/plugin.ts';
 import { placementPlugin } from './placement/plugin.ts';
+import { swiftPlugin } from './swift/plugin.ts';
 
 export interface Services {
   identity: Identity;
@@ -20,6 +23,7 @@ export interface Services {
   network: NetworkService;
   compute: ComputeService;
   placement: Placement;
+  objects: ObjectBackend;
 }
 
 /** Keystone's default `max_request_body_size`; streaming uploads register their own parsers. */
@@ -56,5 +60,10 @@ export async function buildServer(config: Config, services: Services, log: Fasti
   await app.register(networkPlugin, { prefix: '/network', network: services.network, identity: services.identity, config });
   await app.register(computePlugin, { prefix: '/compute', compute: services.compute, identity: services.identity, config });
   await app.register(placementPlugin, { prefix: '/placement', placement: services.placement, identity: services.identity, config });
+  // Swift once more at `/object-store`, on the dashboard's own origin (ARCHITECTURE's path):
+  // the browser then needs no cross-origin requests to the object listener.
+  app.addHttpMethod('COPY', { hasBody: true });
+  await app.register(swiftPlugin, { prefix: '/object-store', objects: services.objects, identity: services.identity, config });
+  await app.register(dashboardPlugin);
   return app;
 }

@@ -112,7 +112,7 @@ export async function up(config: Config): Promise<void> {
   await compute.start();
   const metadataServer = await serveMetadata(join(config.stateDir, 'metadata.sock'), compute.metadata, log);
 
-  const app = await buildServer(config, { identity, image, blockStorage, network, compute, placement }, log);
+  const app = await buildServer(config, { identity, image, blockStorage, network, compute, placement, objects }, log);
   const objectApp = await buildObjectServer({ objects, identity, config }, log);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,0 +1,69 @@
+import { call, type Session } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { useSession } from '../session.tsx';
+import { ErrorNote, Page, useLoad } from '../ui.tsx';
+
+interface Usage {
+  label: string;
+  used: number;
+  limit: number;
+  unit?: string;
+}
+
+async function usage(session: Session): Promise<{ rows: Usage[]; errors: string[] }> {
+  const rows: Usage[] = [];
+  const errors: string[] = [];
+  const p = session.project.id;
+  const sources: Promise<void>[] = [
+    call(session, 'compute', '/limits').then(({ limits: { absolute: a } }) => {
+      rows.push({ label: 'Instances', used: a.totalInstancesUsed, limit: a.maxTotalInstances });
+      rows.push({ label: 'vCPUs', used: a.totalCoresUsed, limit: a.maxTotalCores });
+      rows.push({ label: 'RAM', used: a.totalRAMUsed, limit: a.maxTotalRAMSize, unit: 'MiB' });
+    }),
+    call(session, 'block-storage', '/limits').then(({ limits: { absolute: a } }) => {
+      rows.push({ label: 'Volumes', used: a.totalVolumesUsed, limit: a.maxTotalVolumes });
+      rows.push({ label: 'Volume storage', used: a.totalGigabytesUsed, limit: a.maxTotalVolumeGigabytes, unit: 'GiB' });
+    }),
+    call(session, 'network', `/v2.0/quotas/${p}/details`).then(({ quota: q }) => {
+      for (const [key, label] of [['network', 'Networks'], ['port', 'Ports'], ['router', 'Routers'], ['floatingip', 'Floating IPs'], ['security_group', 'Security groups']] as const) {
+        if (q[key]) rows.push({ label, used: q[key].used, limit: q[key].limit });
+      }
+    }),
+  ].map((source) => source.catch((err: Error) => { errors.push(err.message); }));
+  await Promise.all(sources);
+  return { rows, errors };
+}
+
+/** One horizontal bar per resource: what is used of the quota. */
+function Bar({ u }: { u: Usage }) {
+  const { t } = useI18n();
+  const unlimited = u.limit < 0;
+  const share = unlimited || u.limit === 0 ? 0 : Math.min(1, u.used / u.limit);
+  return (
+    <div className="quota" data-testid={`quota-${u.label}`}>
+      <div className="quota-label">
+        <span>{t(u.label)}</span>
+        <span>{u.used}{u.unit ? ` ${u.unit}` : ''} {t('of')} {unlimited ? '∞' : `${u.limit}${u.unit ? ` ${u.unit}` : ''}`}</span>
+      </div>
+      <svg className="quota-bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label={`${Math.round(share * 100)}%`}>
+        <rect width="100" height="6" className="track" />
+        <rect width={share * 100} height="6" className={share > 0.9 ? 'fill full' : 'fill'} />
+      </svg>
+    </div>
+  );
+}
+
+export function Overview() {
+  const { t } = useI18n();
+  const session = useSession();
+  const { data, error } = useLoad(() => usage(session), [session.project.id]);
+  return (
+    <Page title={t('Overview')}>
+      <h2>{t('Quota usage')}</h2>
+      <ErrorNote message={error ?? data?.errors.join(' ')} />
+      <div className="quota-grid">
+        {data?.rows.map((u) => <Bar key={u.label} u={u} />)}
+      </div>
+    </Page>
+  );
+}
