@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -15,5 +16,8 @@ export async function dashboardPlugin(app: FastifyInstance): Promise<void> {
     app.get('/', async (_req, reply) => reply.code(503).type('text/plain').send('The dashboard is not built: run ./sovcloud up, which builds it.\n'));
     return;
   }
-  await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: ['index.html'] });
+  // Only `/assets/` is a wildcard: a root wildcard would take every unknown path from the APIs'
+  // own not-found answers. Both read the files per request, so a rebuild shows without a restart.
+  await app.register(fastifyStatic, { root: join(DASHBOARD_DIR, 'assets'), prefix: '/assets/', wildcard: true, index: false });
+  app.get('/', async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html', DASHBOARD_DIR));
 }

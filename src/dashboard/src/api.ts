@@ -17,6 +17,8 @@ export interface Session {
   user: Named & { domain: Named };
   project: Named & { domain: Named };
   roles: string[];
+  /** Roles on the user's own domain (a domain manager's `manager`, scs-0302); empty when none. */
+  domainRoles: string[];
   catalog: CatalogEntry[];
 }
 
@@ -57,8 +59,19 @@ async function scopedToken(auth: unknown): Promise<Session> {
   const { body, token } = await identity('/auth/tokens', { method: 'POST', body: JSON.stringify({ auth }) });
   const t = body.token;
   return {
-    token: token!, expiresAt: t.expires_at, user: t.user, project: t.project, roles: t.roles.map((r: Named) => r.name), catalog: t.catalog ?? [],
+    token: token!, expiresAt: t.expires_at, user: t.user, project: t.project, roles: t.roles.map((r: Named) => r.name),
+    domainRoles: await domainRoles(token!, t.user.domain.id), catalog: t.catalog ?? [],
   };
+}
+
+/** Keystone grants a domain-scoped token only to a user with a role on the domain: asking is the check. */
+async function domainRoles(token: string, domainId: string): Promise<string[]> {
+  try {
+    const { body } = await identity('/auth/tokens', { method: 'POST', body: JSON.stringify({ auth: { identity: { methods: ['token'], token: { id: token } }, scope: { domain: { id: domainId } } } }) });
+    return (body.token.roles as Named[]).map((r) => r.name);
+  } catch {
+    return [];
+  }
 }
 
 /** Password login: scoped to `projectId`, or to the first project the user may use. */

@@ -40,7 +40,7 @@ export function useSession(): Session {
   return session;
 }
 
-/** Whether the user may see operator or domain-manager screens (scs-0302 roles). */
+/** Whether the user may see operator or domain-manager screens (scs-0302 roles), by project or domain role. */
 export function hasRole(session: Session, ...roles: string[]): boolean {
-  return session.roles.some((r) => roles.includes(r));
+  return [...session.roles, ...(session.domainRoles ?? [])].some((r) => roles.includes(r));
 }
