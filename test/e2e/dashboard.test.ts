@@ -29,6 +29,7 @@ describe('dashboard', () => {
     demoPassword = clouds.clouds['sovcloud-demo']!.auth.password;
     browser = await launchBrowser();
     page = await newPage(browser);
+    page.on('dialog', (d) => void d.accept());
   });
   after(async () => {
     await browser?.close();
@@ -74,6 +75,88 @@ describe('dashboard', () => {
     const r = await bash(`source ${file} && openstack network list -f json`, { OS_PASSWORD: demoPassword });
     assert.equal(r.code, 0, r.stderr);
     assert.ok((JSON.parse(r.stdout) as { Name: string }[]).some((n) => n.Name === 'default-network'), r.stdout);
+  });
+
+  it('generates a key pair whose private key is offered once', async () => {
+    await open(page, cloud.url, 'keypairs');
+    await page.click('[data-testid="keypair-generate"]');
+    await page.fill('[data-testid="keypair-name"]', 'dash-key');
+    await page.click('[data-testid="keypair-submit"]');
+    const [pem] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="keypair-download"]')]);
+    const file = join(SCREENSHOTS, 'dash-key.pem');
+    await pem.saveAs(file);
+    assert.match(await readFile(file, 'utf8'), /-----BEGIN (RSA |OPENSSH )?PRIVATE KEY-----/);
+    await page.waitForSelector('[data-testid="keypair-dash-key"]');
+    assert.equal(await page.isVisible('[data-testid="keypair-download"]'), false, 'the private key is offered only once');
+  });
+
+  it('launches the tiny image through the wizard and sees it ACTIVE, then reads its console log', async () => {
+    await open(page, cloud.url, 'instances');
+    await page.click('[data-testid="launch-instance"]');
+    await page.waitForSelector('[data-testid="launch-form"]');
+    await page.fill('[data-testid="launch-name"]', 'dash-vm');
+    assert.match(await page.textContent('[data-testid="launch-flavor-meaning"]') ?? '', /vCPU/);
+    await screenshot(page, 'launch-wizard');
+    await page.click('[data-testid="launch-submit"]');
+    await page.waitForSelector('[data-testid="instance-status-dash-vm"][data-status="ACTIVE"]', { timeout: 180_000 });
+    await screenshot(page, 'instances');
+    await page.selectOption('[data-testid="instance-action-dash-vm"]', 'console');
+    await page.waitForFunction(() => /login:|Linux version|sovcloud/i.test(document.querySelector('[data-testid="console-output"]')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    await screenshot(page, 'console-log');
+    await page.click('[data-testid="panel-close"]');
+  });
+
+  it('uploads an object into a bucket folder and downloads it again', async () => {
+    await open(page, cloud.url, 'buckets');
+    await page.click('[data-testid="bucket-create-open"]');
+    await page.fill('[data-testid="bucket-name"]', 'dash-bucket');
+    await page.click('[data-testid="bucket-create"]');
+    await page.click('[data-testid="bucket-dash-bucket"]');
+    await page.click('[data-testid="folder-create-open"]');
+    await page.fill('[data-testid="folder-name"]', 'docs');
+    await page.click('[data-testid="folder-create"]');
+    await page.click('[data-testid="folder-docs/"]');
+    const content = `uploaded through the dashboard ${Date.now()}\n`;
+    await page.click('[data-testid="object-upload-open"]');
+    await page.setInputFiles('[data-testid="object-upload"]', { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from(content) });
+    await page.waitForSelector('[data-testid="object-note.txt"]');
+    await screenshot(page, 'bucket');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="object-download-note.txt"]')]);
+    const file = join(SCREENSHOTS, 'note.txt');
+    await dl.saveAs(file);
+    assert.equal(await readFile(file, 'utf8'), content);
+    const listed = await cloud.osJson<{ Name: string }[]>('sovcloud-demo', ['object', 'list', 'dash-bucket']);
+    assert.deepEqual(listed.map((o) => o.Name).sort(), ['docs/', 'docs/note.txt']);
+  });
+
+  it('lets a domain manager create a user and give it a role on a project', async () => {
+    const ok = async (args: string[]) => {
+      const r = await cloud.os('sovcloud-admin', args);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await ok(['user', 'create', '--domain', 'Default', '--password', 'Manager-Pass-1', 'dash-manager']);
+    await ok(['role', 'add', '--user', 'dash-manager', '--domain', 'Default', 'manager']);
+    await ok(['role', 'add', '--user', 'dash-manager', '--project', 'demo', 'member']);
+    const manager = await newPage(browser);
+    manager.on('dialog', (d) => void d.accept());
+    await signIn(manager, cloud.url, 'dash-manager', 'Manager-Pass-1');
+    await manager.click('nav a >> text=Users and projects');
+    await manager.click('[data-testid="domain-tab-users"]');
+    await manager.click('[data-testid="user-create-open"]');
+    await manager.fill('[data-testid="user-name"]', 'dash-newcomer');
+    await manager.fill('[data-testid="user-password"]', 'Newcomer-Pass-1');
+    await manager.click('[data-testid="user-create"]');
+    await manager.waitForSelector('[data-testid="user-dash-newcomer"]');
+    await manager.click('[data-testid="domain-tab-assignments"]');
+    await manager.selectOption('[data-testid="assign-project"]', { label: 'demo' });
+    await manager.selectOption('[data-testid="assign-actor"]', { label: 'dash-newcomer' });
+    await manager.selectOption('[data-testid="assign-role"]', { label: 'member' });
+    await manager.click('[data-testid="assign-submit"]');
+    await manager.waitForSelector('[data-testid="assignment-dash-newcomer-member"]');
+    await screenshot(manager, 'domain-admin');
+    const roles = await cloud.osJson<{ Role: string; Project: string }[]>('sovcloud-admin', ['role', 'assignment', 'list', '--user', 'dash-newcomer', '--names']);
+    assert.deepEqual(roles.map((r) => [r.Role, r.Project]), [['member', 'demo@Default']]);
+    await manager.close();
   });
 
   it('works on a phone', async () => {
