@@ -16,6 +16,14 @@ function bash(script: string, env: Record<string, string>): Promise<{ code: numb
   });
 }
 
+async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+  }
+}
+
 /** The dashboard in Debian's chromium against `./sovcloud up`, as the demo user and a domain manager use it. */
 describe('dashboard', () => {
   let cloud: Cloud;
@@ -104,6 +112,38 @@ describe('dashboard', () => {
     await page.waitForFunction(() => /login:|Linux version|sovcloud/i.test(document.querySelector('[data-testid="console-output"]')?.textContent ?? ''), undefined, { timeout: 180_000 });
     await screenshot(page, 'console-log');
     await page.click('[data-testid="panel-close"]');
+  });
+
+  it('allocates a floating IP and associates it with the instance', async () => {
+    const server = (await cloud.osJson<{ id: string }>('sovcloud-demo', ['server', 'show', 'dash-vm'])).id;
+    await open(page, cloud.url, 'floating-ips');
+    await page.click('[data-testid="fip-allocate"]');
+    const ip = await waitForValue(async () => (await cloud.osJson<{ 'Floating IP Address': string }[]>('sovcloud-demo', ['floating', 'ip', 'list']))[0]?.['Floating IP Address']);
+    await page.click(`[data-testid="fip-associate-${ip}"]`);
+    await page.selectOption('[data-testid="fip-associate-server"]', server);
+    await page.waitForSelector('[data-testid="fip-associate-port"] option[value]:not([value=""])', { state: 'attached' });
+    await page.click('[data-testid="fip-associate-submit"]');
+    await page.waitForSelector(`tr:has([data-testid="fip-${ip}"]) >> text=dash-vm`);
+    await screenshot(page, 'floating-ips');
+    const shown = await cloud.osJson<{ port_id: string | null }>('sovcloud-demo', ['floating', 'ip', 'show', ip]);
+    assert.ok(shown.port_id, 'the floating IP has a port');
+  });
+
+  it('creates a volume and attaches it to the instance', async () => {
+    const server = (await cloud.osJson<{ id: string }>('sovcloud-demo', ['server', 'show', 'dash-vm'])).id;
+    await open(page, cloud.url, 'volumes');
+    await page.click('[data-testid="volume-create"]');
+    await page.fill('[data-testid="volume-name"]', 'dash-vol');
+    await page.fill('[data-testid="volume-size"]', '1');
+    await page.click('[data-testid="volume-create-submit"]');
+    await page.waitForSelector('[data-testid="volume-status-dash-vol"] >> text=available', { timeout: 60_000 });
+    await page.click('[data-testid="volume-attach-dash-vol"]');
+    await page.selectOption('[data-testid="volume-attach-server"]', server);
+    await page.click('[data-testid="volume-attach-submit"]');
+    await page.waitForSelector('[data-testid="volume-status-dash-vol"] >> text=in-use', { timeout: 120_000 });
+    await screenshot(page, 'volumes');
+    const volume = await cloud.osJson<{ attachments: { server_id: string }[] }>('sovcloud-demo', ['volume', 'show', 'dash-vol']);
+    assert.deepEqual(volume.attachments.map((a) => a.server_id), [server]);
   });
 
   it('uploads an object into a bucket folder and downloads it again', async () => {
