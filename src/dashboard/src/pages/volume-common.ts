@@ -17,7 +17,8 @@ export interface Volume {
   attachments: { server_id: string; device?: string }[];
 }
 
-export interface Snapshot {
+/** A snapshot or a backup: the fields both lists show. */
+export interface VolumeCopy {
   id: string;
   name: string | null;
   volume_id: string;
@@ -26,14 +27,8 @@ export interface Snapshot {
   created_at: string;
 }
 
-export interface Backup {
-  id: string;
-  name: string | null;
-  volume_id: string;
-  size: number;
-  status: string;
-  created_at: string;
-}
+export type Snapshot = VolumeCopy;
+export type Backup = VolumeCopy;
 
 const SETTLED = ['available', 'in-use', 'error', 'error_deleting', 'error_restoring', 'error_extending'];
 
