@@ -269,4 +269,11 @@ export const de: Record<string, string> = {
   'external': 'extern',
   'off': 'aus',
   'on': 'an',
+  // The serial console (compute-serial-console.tsx).
+  'Connecting to the serial console…': 'Verbindung zur seriellen Konsole wird aufgebaut …',
+  'Connected to the serial console.': 'Mit der seriellen Konsole verbunden.',
+  'The serial console is disconnected.': 'Die serielle Konsole ist getrennt.',
+  'Reconnect': 'Neu verbinden',
+  'What runs': 'Was läuft',
+  Kind: 'Art',
 };

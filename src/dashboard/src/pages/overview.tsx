@@ -1,7 +1,27 @@
 import { call, type Session } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Page, useLoad } from '../ui.tsx';
+import { ErrorNote, Page, StatusBadge, Table, useLoad } from '../ui.tsx';
+
+interface Running {
+  id: string;
+  name: string;
+  status: string;
+  kind: 'Instance' | 'Volume';
+  detail: string;
+}
+
+/** What runs in the project now: instances and volumes, newest first. */
+async function running(session: Session): Promise<Running[]> {
+  const [servers, volumes] = await Promise.all([
+    call(session, 'compute', '/servers/detail').then((r) => r.servers as { id: string; name: string; status: string }[]),
+    call(session, 'block-storage', '/volumes/detail').then((r) => r.volumes as { id: string; name: string; status: string; size: number }[]),
+  ]);
+  return [
+    ...servers.map((s) => ({ id: s.id, name: s.name, status: s.status, kind: 'Instance' as const, detail: '' })),
+    ...volumes.map((v) => ({ id: v.id, name: v.name || v.id.slice(0, 8), status: v.status, kind: 'Volume' as const, detail: `${v.size} GiB` })),
+  ];
+}
 
 interface Usage {
   label: string;
@@ -57,6 +77,7 @@ export function Overview() {
   const { t } = useI18n();
   const session = useSession();
   const { data, error } = useLoad(() => usage(session), [session.project.id]);
+  const now = useLoad(() => running(session), [session.project.id]);
   return (
     <Page title={t('Overview')}>
       <h2>{t('Quota usage')}</h2>
@@ -64,6 +85,19 @@ export function Overview() {
       <div className="quota-grid">
         {data?.rows.map((u) => <Bar key={u.label} u={u} />)}
       </div>
+      <h2>{t('What runs')}</h2>
+      <ErrorNote message={now.error} />
+      <Table
+        rows={now.data}
+        rowKey={(r) => r.id}
+        pageSize={10}
+        testId="running"
+        columns={[
+          { title: t('Name'), cell: (r) => r.name },
+          { title: t('Kind'), cell: (r) => <>{t(r.kind)} <span className="muted">{r.detail}</span></> },
+          { title: t('Status'), cell: (r) => <StatusBadge status={r.status} /> },
+        ]}
+      />
     </Page>
   );
 }
