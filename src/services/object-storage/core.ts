@@ -100,7 +100,9 @@ export class ObjectCore {
       await this.d.store.remove([written.id]);
       throw err;
     }
-    const segment = { id: written.id, size: written.digests.size, sealed_key: this.d.store.wrapKey(written.id, written.dataKey, customerKey?.key) };
+    const segment = {
+      id: written.id, size: written.digests.size, sealed_key: this.d.store.wrapKey(written.id, written.dataKey, customerKey?.key), data: written.inline ?? null,
+    };
     return { written, segment };
   }
 
@@ -207,7 +209,7 @@ export class ObjectCore {
         const to = Math.min(end - offset, s.size - 1);
         if (from <= to) {
           const key = this.d.store.unwrapKey(s.id, s.sealed_key, customerKey?.key);
-          pieces.push(() => this.d.store.read(s.id, key, s.size, from, to));
+          pieces.push(() => this.d.store.read(s.id, key, s.size, from, to, s.data));
         }
         offset += s.size;
       }

@@ -60,6 +60,21 @@ describe('object layer', () => {
     }
   });
 
+  it('keeps objects of up to one package inline in the database, sealed like files', async () => {
+    await store.createBucket(alice, 'inline', {});
+    const files = async () => (await readdir(join(dir, 'data'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+    const before = await files();
+    const marker = 'inline-plaintext-marker';
+    const small = Buffer.from(marker.repeat(2000)).subarray(0, 64 * 1024);
+    await store.putObject(alice, 'inline', 'small', Readable.from([small]), {});
+    assert.equal(await files(), before, 'a small object wrote a file');
+    const rows = await db.selectFrom('object_segments').select('data').where('data', 'is not', null).execute();
+    assert.ok(rows.length > 0 && rows.every((r) => !r.data!.includes(marker)), 'inline data is sealed');
+    assert.ok((await text((await store.getObject(alice, 'inline', 'small', { range: { start: 100, end: 130 } })).body)) === small.subarray(100, 131).toString());
+    await store.putObject(alice, 'inline', 'one-more-byte', Readable.from([Buffer.alloc(64 * 1024 + 1, 1)]), {});
+    assert.equal(await files(), before + 1);
+  });
+
   it('keeps projects apart and lets readers only read', async () => {
     await store.createBucket(alice, 'alice-private', {});
     await store.putObject(alice, 'alice-private', 'k', Readable.from([Buffer.from('x')]), {});

@@ -1,10 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SealingKey } from '../../platform/crypto.ts';
-import { createDigest } from './checksums.ts';
+import { createDigest, type Digest } from './checksums.ts';
 import { ObjectError } from './errors.ts';
 import type { ChecksumAlgorithm, Digests } from './types.ts';
 
@@ -18,6 +18,11 @@ const BATCH = 16;
 export interface WrittenSegment {
   id: string;
   digests: Digests;
+  /**
+   * Data of at most one package comes back sealed instead of written to a file: it is stored in
+   * the database row, committed with the object in one transaction (one fsync, not three).
+   */
+  inline?: Buffer;
   /** The data key, still in the clear: the caller wraps it (master key, SSE-C) before storing it. */
   dataKey: Buffer;
 }
@@ -64,19 +69,18 @@ export class SegmentStore {
     const tmp = join(this.tmp, id);
     const md5 = createHash('md5');
     const digests = options.hashes.map((a) => [a, createDigest(a)] as const);
-    const fh = await open(tmp, 'wx', 0o600);
+    // The file is opened only once the data outgrows one package: smaller data goes inline.
+    let fh: FileHandle | undefined;
     let size = 0;
+    let out: Buffer[] = [];
     try {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       let index = 0;
-      let out: Buffer[] = [];
-      const seal = async (plain: Buffer, flush: boolean) => {
-        out.push(sealPackage(dataKey, index++, plain));
-        if (flush || out.length >= BATCH) {
-          await writeAll(fh, Buffer.concat(out));
-          out = [];
-        }
+      const flush = async () => {
+        fh ??= await open(tmp, 'wx', 0o600);
+        await writeAll(fh, Buffer.concat(out));
+        out = [];
       };
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -85,23 +89,26 @@ export class SegmentStore {
         for (const [, d] of digests) d.update(chunk);
         pending.push(chunk);
         pendingBytes += chunk.length;
-        while (pendingBytes >= PACKAGE) {
+        // Keep a full package back until more data shows it is not the last one.
+        while (pendingBytes > PACKAGE) {
           const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-          await seal(all.subarray(0, PACKAGE), false);
+          out.push(sealPackage(dataKey, index++, all.subarray(0, PACKAGE)));
+          if (out.length >= BATCH) await flush();
           const rest = all.subarray(PACKAGE);
-          pending = rest.length ? [rest] : [];
+          pending = [rest];
           pendingBytes = rest.length;
         }
       }
-      if (pendingBytes > 0) await seal(pending.length === 1 ? pending[0]! : Buffer.concat(pending), true);
-      else if (out.length) await writeAll(fh, Buffer.concat(out));
-      await fh.sync();
+      if (pendingBytes > 0) out.push(sealPackage(dataKey, index++, pending.length === 1 ? pending[0]! : Buffer.concat(pending)));
+      if (fh === undefined && size <= PACKAGE) return { id, dataKey, digests: this.digestsOf(size, md5, digests), inline: Buffer.concat(out) };
+      await flush();
+      await fh!.sync();
     } catch (err) {
-      await fh.close().catch(() => undefined);
-      await rm(tmp, { force: true });
+      await fh?.close().catch(() => undefined);
+      if (fh) await rm(tmp, { force: true });
       throw err;
     }
-    await fh.close();
+    await fh!.close();
     const fan = id.slice(0, 2);
     if (!this.dirs.has(fan)) {
       await mkdir(join(this.data, fan), { recursive: true, mode: 0o700 });
@@ -115,7 +122,11 @@ export class SegmentStore {
     } finally {
       await dir.close();
     }
-    return { id, dataKey, digests: { size, md5Hex: md5.digest('hex'), checksums: Object.fromEntries(digests.map(([a, d]) => [a, d.digest()])) } };
+    return { id, dataKey, digests: this.digestsOf(size, md5, digests) };
+  }
+
+  private digestsOf(size: number, md5: Hash, digests: (readonly [ChecksumAlgorithm, Digest])[]): Digests {
+    return { size, md5Hex: md5.digest('hex'), checksums: Object.fromEntries(digests.map(([a, d]) => [a, d.digest()])) };
   }
 
   /** The data key sealed for the database: by the master key, and first by the SSE-C key when given. */
@@ -137,9 +148,15 @@ export class SegmentStore {
     return key;
   }
 
-  /** Plaintext bytes `start`..`end` (inclusive) of a segment of `size` bytes. */
-  async *read(id: string, dataKey: Buffer, size: number, start: number, end: number): AsyncGenerator<Buffer> {
+  /** Plaintext bytes `start`..`end` (inclusive) of a segment of `size` bytes, from its file or its inline data. */
+  async *read(id: string, dataKey: Buffer, size: number, start: number, end: number, inline?: Buffer | null): AsyncGenerator<Buffer> {
     if (size === 0 || end < start) return;
+    if (inline) {
+      const p = openPackage(dataKey, 0, inline);
+      if (!p) throw new Error(`segment ${id} fails authentication`);
+      yield p.subarray(start, end + 1);
+      return;
+    }
     const fh = await open(this.path(id), 'r');
     try {
       const last = Math.floor(end / PACKAGE);

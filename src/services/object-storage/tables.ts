@@ -30,6 +30,8 @@ export interface SegmentTable {
   id: string;
   size: number;
   sealed_key: string;
+  /** The sealed data of a segment small enough to live in its row; null when it has a file. */
+  data: Buffer | null;
 }
 
 export interface ObjectTable {

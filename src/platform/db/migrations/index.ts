@@ -8,6 +8,7 @@ import * as network from './2026-12-01-006-network.ts';
 import * as compute from './2026-12-01-007-compute.ts';
 import * as placement from './2026-12-01-008-placement.ts';
 import * as objectStorage from './2026-12-01-009-object-storage.ts';
+import * as objectInlineData from './2026-12-01-010-object-inline-data.ts';
 
 /** Applied in name order; never edit a shipped migration, add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-007-compute': compute,
   '2026-12-01-008-placement': placement,
   '2026-12-01-009-object-storage': objectStorage,
+  '2026-12-01-010-object-inline-data': objectInlineData,
 };
