@@ -8,6 +8,7 @@ import { useNovaFaults } from '../faults.ts';
 import { header } from '../http.ts';
 import { formatVersion, Microversions, type Version } from '../microversion.ts';
 import { computeRoutes } from './routes.ts';
+import { serialConsoleProxy } from './serial-console-proxy.ts';
 
 /**
  * 2.61: flavor extra specs in flavor lists. Every microversion up to it is honoured where it
@@ -62,6 +63,7 @@ export async function computePlugin(app: FastifyInstance, { compute, identity, c
   app.get('/', async () => ({ versions: [{ id: v21.id, status: v21.status, version: v21.version, min_version: v21.min_version, updated: v21.updated, links: [{ rel: 'self', href: `${root}/v2.1/` }] }] }));
   app.get('/v2.1', async () => ({ version: v21 }));
 
+  serialConsoleProxy(app, app.prefix, compute.consoles);
   computeRoutes({
     app,
     compute,

@@ -1,6 +1,7 @@
 import { BadRequest } from '../../platform/errors.ts';
 import { atLeast } from '../microversion.ts';
 import type { ComputeApi } from './plugin.ts';
+import { serialConsoleAction } from './routes-remote-consoles.ts';
 import { serverView } from './views-servers.ts';
 
 type Body = Record<string, unknown>;
@@ -52,6 +53,8 @@ export function serverActionRoutes({ app, compute, auth, version, base }: Comput
         if (n !== null && (!Number.isInteger(n) || n < 0)) throw new BadRequest(`Invalid input for field/attribute length. Value: ${String(raw)}. ${String(raw)} is not valid under any of the given schemas`);
         return { output: await actions.consoleOutput(ctx, id, n) };
       }
+      case 'os-getSerialConsole':
+        return serialConsoleAction({ compute, base }, ctx, id, b, v);
       case 'createImage': {
         const o = inner(b, 'createImage');
         if (typeof o.name !== 'string' || o.name.trim() === '') throw new BadRequest("Invalid input for field/attribute createImage. Value: {}. 'name' is a required property");

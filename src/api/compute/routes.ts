@@ -4,6 +4,7 @@ import { hostRoutes } from './routes-hosts.ts';
 import { instanceActionRoutes } from './routes-instance-actions.ts';
 import { keypairRoutes } from './routes-keypairs.ts';
 import { limitRoutes } from './routes-limits.ts';
+import { remoteConsoleRoutes } from './routes-remote-consoles.ts';
 import { securityGroupRoutes } from './routes-security-groups.ts';
 import { serverGroupRoutes } from './routes-server-groups.ts';
 import { serverActionRoutes } from './routes-server-actions.ts';
@@ -21,4 +22,5 @@ export function computeRoutes(api: ComputeApi): void {
   serverPartRoutes(api);
   securityGroupRoutes(api);
   instanceActionRoutes(api);
+  remoteConsoleRoutes(api);
 }

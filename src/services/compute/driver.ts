@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { SovError } from '../../platform/errors.ts';
 
 /**
@@ -48,6 +49,14 @@ export interface ComputeDriver {
 
   /** The serial console's output so far (the last `maxBytes`). Empty for an unknown instance. */
   consoleLog(id: string, maxBytes?: number): Promise<string>;
+
+  /**
+   * A stream to the running instance's serial port: what is written to it is typed into the
+   * guest's first serial port, what the guest prints there is read from it (and still reaches
+   * `consoleLog`). One client at a time: rejects with `ComputeBackendError` while another one is
+   * connected or when the instance does not run. Ending the stream leaves the guest as it was.
+   */
+  connectSerial(id: string): Promise<Duplex>;
 
   /** Afterwards the running guest sees the disk (hot-plugged virtio); stopped instances get it at power-on. */
   attachVolume(id: string, disk: VolumeDisk): Promise<void>;

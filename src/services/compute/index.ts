@@ -10,6 +10,7 @@ import { ActionRecorder, InstanceActions } from './instance-actions.ts';
 import { Keypairs } from './keypairs.ts';
 import { computePolicies } from './policies.ts';
 import { Quotas } from './quotas.ts';
+import { RemoteConsoles } from './remote-consoles.ts';
 import { ServerActions } from './server-actions.ts';
 import { ServerData } from './server-data.ts';
 import { ServerGroups } from './server-groups.ts';
@@ -34,6 +35,7 @@ export interface ComputeService {
   securityGroups: SecurityGroups;
   instanceActions: InstanceActions;
   metadata: MetadataService;
+  consoles: RemoteConsoles;
   volumeAttachments(serverId: string): Promise<{ volumeId: string; device: string; tag: string | null; deleteOnTermination: boolean }[]>;
   interfaces(serverId: string): Promise<InterfaceAttachment[]>;
   isAdmin(ctx: AuthContext): boolean;
@@ -72,6 +74,7 @@ export function createComputeService(db: Db, policy: PolicyEngine, o: ComputeOpt
     securityGroups: new SecurityGroups(d, servers, o.peers.network),
     instanceActions: new InstanceActions(d, servers),
     metadata: new MetadataService(d, o.peers.network),
+    consoles: new RemoteConsoles(d, servers, o.driver),
     async volumeAttachments(serverId) {
       const rows = await db.selectFrom('block_device_mappings').selectAll().where('instance_id', '=', serverId).orderBy('created_at').execute();
       return rows.map((b) => ({ volumeId: b.volume_id, device: b.device_name, tag: b.tag, deleteOnTermination: b.delete_on_termination === 1 }));

@@ -26,7 +26,7 @@ export function computePolicies(): Record<string, string> {
     'server-metadata:update_all', 'server-metadata:delete', 'os-volumes-attachments:create', 'os-volumes-attachments:delete',
     'os-attach-interfaces:create', 'os-attach-interfaces:delete', 'os-server-groups:create', 'os-server-groups:delete',
     'os-security-groups:add', 'os-security-groups:remove', 'os-security-groups:create', 'os-security-groups:update', 'os-security-groups:delete',
-    'os-security-groups:rule:create', 'os-security-groups:rule:delete', 'os-shelve:shelve', 'os-shelve:unshelve']) {
+    'os-security-groups:rule:create', 'os-security-groups:rule:delete', 'os-shelve:shelve', 'os-shelve:unshelve', 'os-remote-consoles']) {
     rules[`os_compute_api:${a}`] = member;
   }
   for (const a of ['os-flavor-manage:create', 'os-flavor-manage:update', 'os-flavor-manage:delete', 'os-flavor-extra-specs:create',

@@ -55,7 +55,7 @@ describe('QEMU command line', () => {
     assert.deepEqual(after(kvm, '-cpu'), ['host']);
   });
 
-  it('sizes the guest, names it by id and daemonizes with pid file, QMP socket and appended console', () => {
+  it('sizes the guest, names it by id and daemonizes with pid file, QMP socket and a serial socket logged to the appended console log', () => {
     const { argv } = build(spec());
     assert.equal(argv[0], 'qemu-system-x86_64');
     assert.deepEqual(after(argv, '-smp'), ['2']);
@@ -64,7 +64,8 @@ describe('QEMU command line', () => {
     assert.deepEqual(after(argv, '-machine'), ['pc']);
     assert.ok(argv.includes('-daemonize'));
     assert.deepEqual(after(argv, '-pidfile'), [files.pidFile]);
-    assert.ok(after(argv, '-chardev').includes(`file,id=console,path=${files.consoleLog},append=on`));
+    assert.equal(files.serialSocket, `/run/sovcloud/t1/compute/${ID}.serial`);
+    assert.ok(after(argv, '-chardev').includes(`socket,id=console,path=${files.serialSocket},server=on,wait=off,logfile=${files.consoleLog},logappend=on`));
     assert.ok(after(argv, '-chardev').includes(`socket,id=qmp,path=${files.qmpSocket},server=on,wait=off`));
     assert.deepEqual(after(argv, '-serial'), ['chardev:console']);
     assert.ok(!argv.includes('-no-reboot') && !argv.includes('-no-shutdown'));
@@ -154,7 +155,7 @@ describe('QEMU command line', () => {
   it('doubles commas in file names inside key=value options', () => {
     const odd = new InstanceFiles('/srv/a,b', '/run/c,d', ID);
     const { argv } = commandLine({ spec: spec(), files: odd, accelerator: 'tcg', slots: {}, incoming: false });
-    assert.ok(after(argv, '-chardev').includes(`file,id=console,path=/srv/a,,b/${ID}/console.log,append=on`));
+    assert.ok(after(argv, '-chardev').includes(`socket,id=console,path=/run/c,,d/${ID}.serial,server=on,wait=off,logfile=/srv/a,,b/${ID}/console.log,logappend=on`));
     assert.ok(after(argv, '-chardev').includes(`socket,id=qmp,path=/run/c,,d/${ID}.qmp,server=on,wait=off`));
   });
 

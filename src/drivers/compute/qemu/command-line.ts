@@ -61,8 +61,10 @@ export function commandLine(input: CommandLineInput): Launch {
     '-sandbox', 'on,obsolete=deny,resourcecontrol=deny',
     '-rtc', 'base=utc',
     '-boot', 'strict=on',
-    // The console log survives power cycles: QEMU appends instead of truncating.
-    '-chardev', `file,id=console,path=${opt(files.consoleLog)},append=on`,
+    // The serial port is a socket for the interactive console (QEMU serves one client at a time
+    // and listens again when it leaves). QEMU copies the guest's output to the console log whether
+    // or not a client is connected; the log survives power cycles: QEMU appends, never truncates.
+    '-chardev', `socket,id=console,path=${opt(files.serialSocket)},server=on,wait=off,logfile=${opt(files.consoleLog)},logappend=on`,
     '-serial', 'chardev:console',
     '-chardev', `socket,id=qmp,path=${opt(files.qmpSocket)},server=on,wait=off`,
     '-mon', 'chardev=qmp,mode=control',

@@ -23,7 +23,8 @@ const SOCKET_PATH_MAX = 107;
 /**
  * Where an instance's things live. Disks, the config drive, saved memory and the console log sit
  * in `<instancesDir>/<id>/` (Nova's names: `disk`, `disk.config`, `console.log`); the pid file,
- * QMP socket and short-lived secret files sit in the run directory, which a reboot may empty.
+ * QMP and serial sockets and short-lived secret files sit in the run directory, which a reboot
+ * may empty.
  */
 export class InstanceFiles {
   readonly dir: string;
@@ -35,6 +36,8 @@ export class InstanceFiles {
   readonly state: string;
   readonly pidFile: string;
   readonly qmpSocket: string;
+  /** The guest's serial port; what passes through it is also appended to `consoleLog`. */
+  readonly serialSocket: string;
 
   constructor(instancesDir: string, private readonly runDir: string, readonly id: string) {
     checkId(id);
@@ -46,7 +49,10 @@ export class InstanceFiles {
     this.state = join(this.dir, 'state.json');
     this.pidFile = join(runDir, `${id}.pid`);
     this.qmpSocket = join(runDir, `${id}.qmp`);
-    if (this.qmpSocket.length > SOCKET_PATH_MAX) throw new ComputeBackendError(`QMP socket path ${this.qmpSocket} is longer than ${SOCKET_PATH_MAX} bytes; use a shorter run directory.`);
+    this.serialSocket = join(runDir, `${id}.serial`);
+    for (const socket of [this.qmpSocket, this.serialSocket]) {
+      if (socket.length > SOCKET_PATH_MAX) throw new ComputeBackendError(`Socket path ${socket} is longer than ${SOCKET_PATH_MAX} bytes; use a shorter run directory.`);
+    }
   }
 
   /** A file QEMU reads one secret from at start; deleted as soon as QEMU runs. */

@@ -37,9 +37,9 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   if ((await terminateProcesses([pid], graceMs)).length > 0) throw new ComputeBackendError(`QEMU process ${pid} survived SIGKILL.`);
 }
 
-/** Forgets a process that is gone: its pid file and its QMP socket. */
+/** Forgets a process that is gone: its pid file and its sockets. */
 export async function removeRunFiles(files: InstanceFiles): Promise<void> {
-  await Promise.all([rm(files.pidFile, { force: true }), rm(files.qmpSocket, { force: true })]);
+  await Promise.all([files.pidFile, files.qmpSocket, files.serialSocket].map((path) => rm(path, { force: true })));
 }
 
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -124,6 +125,21 @@ describe('QemuComputeDriver (live)', { skip: await skipReason() }, () => {
   it('answers ping and ssh on its network', async () => {
     assert.ok(await eventually(() => lab.ping(guestIp), 10_000));
     assert.equal((await lab.ssh(guestIp, 'hostname')).trim(), `guest-${id.slice(0, 4)}`);
+  });
+
+  it('serves its serial console to one client at a time; the console log records what the guest answers there', async () => {
+    await assert.rejects(driver.connectSerial(randomUUID()), /is not running/);
+    const logged = (await driver.consoleLog(id)).length;
+    const serial = await driver.connectSerial(id);
+    await assert.rejects(driver.connectSerial(id), /in use by another client/);
+    let output = '';
+    serial.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    serial.write('\r');
+    assert.ok(await eventually(async () => /login: $/.test(output), 30_000), JSON.stringify(output));
+    serial.destroy();
+    await once(serial, 'close');
+    assert.match((await driver.consoleLog(id)).slice(logged), /login: $/);
+    (await driver.connectSerial(id)).destroy();
   });
 
   it('pauses and unpauses', async () => {

@@ -1,5 +1,6 @@
 import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../platform/log.ts';
 import {
   ComputeBackendError, type ComputeCapabilities, type ComputeDriver, type HostInfo, type InstanceSpec, type Nic,
@@ -17,6 +18,7 @@ import { findQemu, launch, removeRunFiles, terminate, waitForExit } from './proc
 import { withQmp } from './qmp.ts';
 import { convertToImage, createOverlay, growOverlay } from './root-disk.ts';
 import { restoreMemory, saveMemory } from './saved-memory.ts';
+import { openSerialSocket } from './serial-console.ts';
 import { ensureTap, removeTap } from './taps.ts';
 
 export interface QemuComputeDriverOptions {
@@ -47,13 +49,15 @@ const POWER_STATES: Record<string, PowerState> = {
  * One QEMU process per instance (KVM when it really boots guests here, TCG otherwise), driven
  * through QMP on a unix socket; NICs are taps on the network service's bridges, root disks qcow2
  * overlays on images (or volumes), the config drive an ISO 9660 on a read-only virtio disk, and
- * the serial console a file.
+ * the serial console a unix socket that QEMU also logs to a file.
  */
 export class QemuComputeDriver implements ComputeDriver {
   readonly capabilities: ComputeCapabilities = { hotplug: true, suspend: true };
   private probe: Promise<AcceleratorProbe> | null = null;
   /** Calls for one instance run one after another; calls for different instances in parallel. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Instances whose serial console has a client now. */
+  private readonly serialClients = new Set<string>();
 
   constructor(private readonly options: QemuComputeDriverOptions) {}
 
@@ -206,6 +210,21 @@ export class QemuComputeDriver implements ComputeDriver {
 
   consoleLog(id: string, maxBytes?: number): Promise<string> {
     return readConsoleLog(this.files(id).consoleLog, maxBytes);
+  }
+
+  async connectSerial(id: string): Promise<Duplex> {
+    const files = this.files(id);
+    if (this.serialClients.has(id)) throw new ComputeBackendError(`The serial console of instance ${id} is in use by another client.`);
+    this.serialClients.add(id);
+    try {
+      if ((await findQemu(files)) === null) throw new ComputeBackendError(`Instance ${id} is not running.`);
+      const socket = await openSerialSocket(files.serialSocket, id);
+      socket.once('close', () => this.serialClients.delete(id));
+      return socket;
+    } catch (err) {
+      this.serialClients.delete(id);
+      throw err;
+    }
   }
 
   attachVolume(id: string, disk: VolumeDisk): Promise<void> {
