@@ -114,6 +114,16 @@ describe('dashboard', () => {
     await page.click('[data-testid="panel-close"]');
   });
 
+  it('opens the interactive serial console in the browser and gets the login prompt', async () => {
+    await page.selectOption('[data-testid="instance-action-dash-vm"]', 'serial');
+    await page.waitForSelector('[data-testid="serial-panel"] .xterm-rows');
+    await page.waitForFunction(() => /login:/.test(document.querySelector('[data-testid="serial-panel"] .xterm-rows')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.keyboard.type('sovcloud');
+    await page.waitForFunction(() => /login: *sovcloud/.test(document.querySelector('[data-testid="serial-panel"] .xterm-rows')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await screenshot(page, 'serial-console');
+    await page.click('[data-testid="serial-panel"] [data-testid="panel-close"]');
+  });
+
   it('allocates a floating IP and associates it with the instance', async () => {
     const server = (await cloud.osJson<{ id: string }>('sovcloud-demo', ['server', 'show', 'dash-vm'])).id;
     await open(page, cloud.url, 'floating-ips');

@@ -276,4 +276,6 @@ export const de: Record<string, string> = {
   'Reconnect': 'Neu verbinden',
   'What runs': 'Was läuft',
   Kind: 'Art',
+  'Serial console': 'Serielle Konsole',
+  'Serial console of {name}': 'Serielle Konsole von {name}',
 };

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import type { Session } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
@@ -59,6 +59,22 @@ export function ConsolePanel({ server, onClose }: { server: Server; onClose: () 
       </label>
       <ErrorNote message={error} />
       <pre data-testid="console-output">{data === undefined ? `${t('Loading')}…` : data.text || t('The console log is still empty.')}</pre>
+    </div>
+  );
+}
+
+// The terminal is the largest part of the app: it loads when a console is first opened.
+const SerialConsole = lazy(() => import('./compute-serial-console.tsx').then((m) => ({ default: m.SerialConsole })));
+
+/** The interactive serial console: the guest's ttyS0 in a terminal. */
+export function SerialPanel({ server, onClose }: { server: Server; onClose: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="form wide" data-testid="serial-panel">
+      <PanelHead title={t('Serial console of {name}', { name: server.name })} onClose={onClose} />
+      <Suspense fallback={<p className="muted">{t('Loading')}…</p>}>
+        <SerialConsole serverId={server.id} />
+      </Suspense>
     </div>
   );
 }

@@ -4,14 +4,14 @@ import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Page, StatusBadge, Table, useAction, useLoad } from '../ui.tsx';
 import { listFlavors, listImages, nova } from './compute-common.tsx';
-import { ConsolePanel, ResizePanel, serverAction, SnapshotPanel, type Server } from './compute-instance-panels.tsx';
+import { ConsolePanel, ResizePanel, SerialPanel, serverAction, SnapshotPanel, type Server } from './compute-instance-panels.tsx';
 
 const SETTLED = ['ACTIVE', 'SHUTOFF', 'ERROR', 'VERIFY_RESIZE', 'PAUSED', 'SUSPENDED', 'SHELVED_OFFLOADED'];
 const busy = (s: Server) => !!s['OS-EXT-STS:task_state'] || !SETTLED.includes(s.status);
 // Poll quickly while anything is on its way somewhere, so a user sees BUILD turn into ACTIVE.
 const pollWhileBusy = (servers: Server[]) => (servers.some(busy) ? 3000 : undefined);
 
-type Panel = { kind: 'console' | 'resize' | 'snapshot'; server: Server };
+type Panel = { kind: 'console' | 'serial' | 'resize' | 'snapshot'; server: Server };
 
 interface RowAction {
   key: string;
@@ -21,6 +21,7 @@ interface RowAction {
 
 const ACTIONS: RowAction[] = [
   { key: 'console', label: 'Console log', when: () => true },
+  { key: 'serial', label: 'Serial console', when: (s) => s.status === 'ACTIVE' },
   { key: 'start', label: 'Start', when: (s) => s.status === 'SHUTOFF' },
   { key: 'stop', label: 'Stop', when: (s) => s.status === 'ACTIVE' },
   { key: 'reboot', label: 'Reboot', when: (s) => s.status === 'ACTIVE' },
@@ -56,7 +57,7 @@ export function Instances() {
 
   const act = async (s: Server, key: string) => {
     action.clear();
-    if (key === 'console' || key === 'resize' || key === 'snapshot') return setPanel({ kind: key, server: s });
+    if (key === 'console' || key === 'serial' || key === 'resize' || key === 'snapshot') return setPanel({ kind: key, server: s });
     if (key === 'delete' && !confirm(t('Delete instance {name}?', { name: s.name }))) return;
     const done = await action.run(() => (key === 'delete' ? nova(session, `/servers/${s.id}`, { method: 'DELETE' }) : serverAction(session, s.id, DIRECT[key])));
     if (done) await reload();
@@ -79,6 +80,7 @@ export function Instances() {
       actions={<button className="primary" onClick={() => navigate('launch')} data-testid="launch-instance">{t('Launch instance')}</button>}
     >
       {panel?.kind === 'console' && <ConsolePanel key={panel.server.id} server={panel.server} onClose={close} />}
+      {panel?.kind === 'serial' && <SerialPanel key={panel.server.id} server={panel.server} onClose={close} />}
       {panel?.kind === 'resize' && flavors.data && <ResizePanel key={panel.server.id} server={panel.server} flavors={flavors.data} onClose={close} onDone={() => { close(); done(); }} />}
       {panel?.kind === 'snapshot' && <SnapshotPanel key={panel.server.id} server={panel.server} onClose={close} onDone={done} />}
       <ErrorNote message={action.error ?? error} />
