@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startCloud, type Cloud } from './harness.ts';
-import { aws, awsJson, boto3, curl, ec2Credentials, s3cmd, type S3Keys } from './s3-clients.ts';
+import type { Cloud } from './harness.ts';
+import { aws, awsJson, boto3, curl, s3cmd, s3Setup, type S3Keys } from './s3-clients.ts';
 
 // Object-level S3 through the clients people use: boto3, awscli (s3 and s3api), s3cmd and curl
 // with presigned URLs. Cases run in file order on one cloud; each uses buckets of its own.
@@ -23,16 +22,10 @@ describe('S3 objects', () => {
   let cloud: Cloud;
   let keys: S3Keys;
   let work: string;
+  let teardown: (() => Promise<void>) | undefined;
 
-  before(async () => {
-    cloud = await startCloud(['--no-project-defaults']);
-    keys = await ec2Credentials(cloud);
-    work = await mkdtemp(join(tmpdir(), 'sovcloud-s3-objects-'));
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  before(async () => ({ cloud, keys, work, teardown } = await s3Setup()));
+  after(async () => teardown?.());
 
   it('boto3: put, get, head and delete keep user metadata and content headers', async () => {
     const r = await boto3(cloud, keys, `

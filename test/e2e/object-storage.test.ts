@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCloud, type Cloud } from './harness.ts';
-import { aws, awsJson, boto3, ec2Credentials, projectMember, type S3Keys } from './s3-clients.ts';
+import type { Cloud } from './harness.ts';
+import { aws, awsJson, boto3, ec2Credentials, projectMember, s3Setup, type S3Keys } from './s3-clients.ts';
 
 const MiB = 1024 * 1024;
 
@@ -48,16 +47,10 @@ describe('object storage: one layer behind S3 and Swift, crash-safe and encrypte
   let cloud: Cloud;
   let keys: S3Keys;
   let work: string;
+  let teardown: (() => Promise<void>) | undefined;
 
-  before(async () => {
-    cloud = await startCloud(['--no-project-defaults']);
-    keys = await ec2Credentials(cloud);
-    work = await mkdtemp(join(tmpdir(), 'sovcloud-objects-'));
-  });
-  after(async () => {
-    await cloud?.stop();
-    await rm(work, { recursive: true, force: true });
-  });
+  before(async () => ({ cloud, keys, work, teardown } = await s3Setup()));
+  after(async () => teardown?.());
 
   it('publishes S3 and Swift in the catalog; unknown keys are InvalidAccessKeyId at the root', async () => {
     const services = await cloud.osJson<{ Name: string; Type: string; Endpoints: { url: string }[] }[]>('sovcloud-admin', ['catalog', 'list']);

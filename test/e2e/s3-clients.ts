@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import type { AuthEnv, CliResult, Cloud } from './harness.ts';
+import { startCloud, type AuthEnv, type CliResult, type Cloud } from './harness.ts';
 
 // The real S3 clients users run, against a test cloud's object listener. Debian's packages are
 // used by absolute path: a pyenv or pip install earlier in PATH would be a different client.
@@ -39,6 +39,29 @@ export async function projectMember(cloud: Cloud, name: string): Promise<{ auth:
     OS_PROJECT_NAME: name, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
   };
   return { auth, projectId: project.id, userId: user.id };
+}
+
+/** What an object storage test file starts from: a cloud without project defaults, the admin's S3 keys, a scratch dir. */
+export interface S3Setup {
+  cloud: Cloud;
+  keys: S3Keys;
+  work: string;
+  teardown(): Promise<void>;
+}
+
+export async function s3Setup(): Promise<S3Setup> {
+  const cloud = await startCloud(['--no-project-defaults']);
+  try {
+    const keys = await ec2Credentials(cloud);
+    const work = await mkdtemp(join(tmpdir(), 'sovcloud-s3-'));
+    return { cloud, keys, work, async teardown() {
+      await cloud.stop();
+      await rm(work, { recursive: true, force: true });
+    } };
+  } catch (err) {
+    await cloud.stop();
+    throw err;
+  }
 }
 
 let scratch: Promise<string> | undefined;
