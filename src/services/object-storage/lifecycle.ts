@@ -14,6 +14,14 @@ import type { LifecycleRule } from './types.ts';
 export class Lifecycle {
   constructor(private readonly core: ObjectCore, private readonly objects: Objects, private readonly multipart: Multipart, private readonly dayMs: number) {}
 
+  /**
+   * When `days` lifecycle days after `at` fall due: S3 rounds to the next midnight UTC, i.e. to
+   * the next whole day since the epoch (a shortened test day rounds the same way).
+   */
+  private after(at: number, days: number): number {
+    return Math.ceil((at + days * this.dayMs) / this.dayMs) * this.dayMs;
+  }
+
   async run(): Promise<void> {
     const now = this.core.d.now();
     const db = this.core.d.db;
@@ -43,18 +51,18 @@ export class Lifecycle {
       const successor = newerModified?.key === row.key ? newerModified.at : undefined;
       newerModified = { key: row.key, at: row.last_modified };
       if (row.is_latest && !row.delete_marker) {
-        const due = dateDue || (rule.expirationDays !== undefined && row.last_modified + rule.expirationDays * this.dayMs <= now);
+        const due = dateDue || (rule.expirationDays !== undefined && this.after(row.last_modified, rule.expirationDays) <= now);
         if (due) await this.objects.delete(caller, bucket, row.key, {});
       } else if (row.is_latest && row.delete_marker && rule.expiredObjectDeleteMarker) {
         const others = rows.filter((r) => r.key === row.key && r !== row).length;
         if (others === 0) await this.objects.delete(caller, bucket, row.key, { versionId: row.version_id });
-      } else if (!row.is_latest && rule.noncurrentDays !== undefined && successor !== undefined && successor + rule.noncurrentDays * this.dayMs <= now) {
+      } else if (!row.is_latest && rule.noncurrentDays !== undefined && successor !== undefined && this.after(successor, rule.noncurrentDays) <= now) {
         await this.objects.delete(caller, bucket, row.key, { versionId: row.version_id });
       }
     }
     if (rule.abortIncompleteUploadDays !== undefined) {
-      const stale = await db.selectFrom('object_uploads').select('upload_id').where('bucket', '=', bucket)
-        .where('initiated', '<=', now - rule.abortIncompleteUploadDays * this.dayMs).execute();
+      const uploads = await db.selectFrom('object_uploads').select(['upload_id', 'key', 'initiated']).where('bucket', '=', bucket).execute();
+      const stale = uploads.filter((u) => u.key.startsWith(rule.prefix) && this.after(u.initiated, rule.abortIncompleteUploadDays!) <= now);
       for (const u of stale) await this.core.d.store.remove(await this.multipart.drop(u.upload_id));
     }
   }

@@ -202,6 +202,32 @@ describe('object layer', () => {
     assert.equal(await settled(base), base);
   });
 
+  it('expires current objects and stale uploads by lifecycle rule, on day boundaries', async () => {
+    const day = 300;
+    const lc = createObjectStorage(db, { dir, masterKey: key, log: quiet, dayMs: day });
+    await lc.createBucket(alice, 'lifecycle', {});
+    await lc.putObject(alice, 'lifecycle', 'tmp/a', Readable.from([Buffer.from('a')]), {});
+    await lc.putObject(alice, 'lifecycle', 'keep/b', Readable.from([Buffer.from('b')]), {});
+    const upload = await lc.createUpload(alice, 'lifecycle', 'tmp/big', {});
+    await lc.updateBucket(alice, 'lifecycle', { lifecycle: [{ status: 'Enabled', prefix: 'tmp/', expirationDays: 1, abortIncompleteUploadDays: 1 }] });
+    const putAt = Date.now();
+    await lc.start();
+    try {
+      const keys = async () => (await lc.listObjects(alice, 'lifecycle', { limit: 10 })).objects.map((o) => o.key);
+      // Due at the first day boundary at least one day after the PUT (S3 rounds to midnight UTC).
+      const due = Math.ceil((putAt + day) / day) * day;
+      if (Date.now() < due - 50) assert.deepEqual(await keys(), ['keep/b', 'tmp/a']);
+      for (let i = 0; i < 100 && (await keys()).length > 1; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await keys(), ['keep/b']);
+      assert.ok(Date.now() >= due, 'expired before its day was over');
+      const uploadGone = async () => lc.listParts(alice, 'lifecycle', 'tmp/big', upload.uploadId, { limit: 1 }).then(() => false, (e: unknown) => kind('NoSuchUpload')(e));
+      for (let i = 0; i < 100 && !(await uploadGone()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await uploadGone(), 'the stale upload was not aborted');
+    } finally {
+      lc.stop();
+    }
+  });
+
   it('sweeps data files and temporaries no committed row refers to', async () => {
     await writeFile(join(dir, 'tmp', 'half-written'), 'x');
     const orphanDir = join(dir, 'data', 'ff');
