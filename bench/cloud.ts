@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -122,13 +122,25 @@ export async function launchCloud(): Promise<Cloud> {
         try {
           return await stopCloud(child);
         } finally {
-          rmSync(stateDir, { recursive: true, force: true });
+          removeCloud(stateDir);
         }
       },
     };
   } catch (err) {
-    rmSync(stateDir, { recursive: true, force: true });
+    removeCloud(stateDir);
     throw err;
+  }
+}
+
+/**
+ * The data plane outlives the server (namespaces, bridges, dnsmasq, nftables): purge it before
+ * the state directory goes, or nothing could name it any more.
+ */
+function removeCloud(stateDir: string): void {
+  try {
+    execFileSync('./sovcloud', ['purge', '--state-dir', stateDir], { cwd: ROOT, stdio: 'ignore' });
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
