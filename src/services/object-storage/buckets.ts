@@ -1,5 +1,5 @@
 import { projectId } from '../../platform/auth.ts';
-import { authorize, checkPolicy, denied, roleAllows, type BucketGrants } from './access.ts';
+import { checkPolicy, denied, roleAllows } from './access.ts';
 import type { ObjectCore } from './core.ts';
 import { ObjectError } from './errors.ts';
 import { toBucket } from './model.ts';
@@ -97,8 +97,7 @@ export class Buckets {
   }
 
   async update(caller: Caller, name: string, patch: BucketPatch): Promise<Bucket> {
-    const row = await this.core.bucketRow(name);
-    authorize(caller, row as BucketGrants, 's3:PutBucketConfig');
+    const row = await this.core.authorized(caller, name, 's3:PutBucketConfig');
     if (patch.quota !== undefined && !caller?.roles.some((r) => ['admin', 'member', 'manager'].includes(r.name))) throw denied();
     if (typeof patch.policy === 'string') {
       const problem = checkPolicy(patch.policy, name);

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Transaction } from 'kysely';
 import type { Database, Db } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/log.ts';
-import { authorize, type BucketGrants } from './access.ts';
+import { authorize } from './access.ts';
 import { ObjectError } from './errors.ts';
 import type { StoredPart } from './model.ts';
 import { concatSegments, SegmentStore, type WrittenSegment } from './segment-store.ts';
@@ -47,7 +47,7 @@ export class ObjectCore {
 
   async authorized(caller: Caller, name: string, action: Action, key?: string): Promise<BucketTable> {
     const row = await this.bucketRow(name);
-    authorize(caller, row as BucketGrants, action, key);
+    authorize(caller, row, action, key);
     return row;
   }
 

@@ -109,14 +109,14 @@ export class Listing {
       return q.orderBy('key').limit(BATCH).execute();
     };
     for await (const item of walk(fetch, { prefix: o.prefix ?? '', delimiter: o.delimiter || undefined, after })) {
-      if (versions.length + prefixes.length >= o.limit) return this.truncated(versions, prefixes, item);
+      if (versions.length + prefixes.length >= o.limit) return this.truncated(versions, prefixes);
       if ('prefix' in item) {
         prefixes.push(item.prefix);
         continue;
       }
       const all = await db.selectFrom('objects').selectAll().where('bucket', '=', bucket).where('key', '=', item.row.key).orderBy('seq', 'desc').execute();
       for (const row of all) {
-        if (versions.length + prefixes.length >= o.limit) return this.truncated(versions, prefixes, { row });
+        if (versions.length + prefixes.length >= o.limit) return this.truncated(versions, prefixes);
         versions.push(toInfo(row));
       }
     }
@@ -124,7 +124,7 @@ export class Listing {
   }
 
   /** Markers name the last entry returned, so the next page resumes right after it. */
-  private truncated(versions: ObjectInfo[], prefixes: string[], _nextItem: unknown): VersionListResult {
+  private truncated(versions: ObjectInfo[], prefixes: string[]): VersionListResult {
     const lastVersion = versions.at(-1);
     const lastPrefix = prefixes.at(-1);
     if (lastPrefix !== undefined && (lastVersion === undefined || lastPrefix > lastVersion.key)) {

@@ -5,7 +5,7 @@ import { newVersionId, type ObjectCore } from './core.ts';
 import { ObjectError } from './errors.ts';
 import { toInfo, toUpload, type StoredPart, type UploadSettings } from './model.ts';
 import { checkKey } from './names.ts';
-import type { Objects } from './objects.ts';
+import { ownerProject, type Objects } from './objects.ts';
 import type { UploadTable } from './tables.ts';
 import type {
   Caller, ChecksumAlgorithm, Conditions, CopySource, CustomerKey, DataOptions, ObjectInfo, Part, PutOptions, Upload, UploadListOptions,
@@ -38,7 +38,7 @@ export class Multipart {
     };
     const row: UploadTable = {
       upload_id: newVersionId(), bucket, key, initiated: this.core.d.now(), options: JSON.stringify(settings),
-      owner_project: this.objects.describe(caller, bucket, key, {}).owner_project,
+      owner_project: ownerProject(caller),
     };
     await this.core.d.db.insertInto('object_uploads').values(row).execute();
     return toUpload(row);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { authorize, type BucketGrants } from './access.ts';
+import { projectId } from '../../platform/auth.ts';
 import { checkConditions, partRange, resolveRange, type ObjectCore } from './core.ts';
 import { ObjectError } from './errors.ts';
 import { toInfo, type StoredPart } from './model.ts';
@@ -50,7 +50,7 @@ export class Objects {
       manifest: o.manifest ?? null,
       slo: o.slo ? 1 : 0,
       delete_at: o.deleteAt ?? null,
-      owner_project: caller?.scope.kind === 'project' ? caller.scope.project.id : '',
+      owner_project: ownerProject(caller),
     };
   }
 
@@ -140,14 +140,18 @@ export class Objects {
   }
 
   async setTags(caller: Caller, bucket: string, key: string, o: { versionId?: string }, tags: Tags | null): Promise<ObjectInfo> {
-    const b = await this.core.bucketRow(bucket);
-    authorize(caller, b as BucketGrants, 's3:PutObjectTagging', key);
+    await this.core.authorized(caller, bucket, 's3:PutObjectTagging', key);
     const row = await this.core.resolve(bucket, key, o.versionId);
     const text = JSON.stringify(tags ?? {});
     await this.core.d.db.updateTable('objects').set({ tags: text })
       .where('bucket', '=', bucket).where('key', '=', key).where('version_id', '=', row.version_id).execute();
     return toInfo({ ...row, tags: text });
   }
+}
+
+/** The project a new version or upload is recorded for ('' for anonymous writers to public buckets). */
+export function ownerProject(caller: Caller): string {
+  return (caller && projectId(caller)) ?? '';
 }
 
 /** Conditional writes: `If-None-Match: *` fails on an existing key, `If-Match` on another ETag or none. */
