@@ -63,7 +63,7 @@ export async function buildServer(config: Config, services: Services, log: Fasti
   // Swift once more at `/object-store`, on the dashboard's own origin (ARCHITECTURE's path):
   // the browser then needs no cross-origin requests to the object listener.
   app.addHttpMethod('COPY', { hasBody: true });
-  await app.register(swiftPlugin, { prefix: '/object-store', objects: services.objects, identity: services.identity, config });
+  await app.register(swiftPlugin, { prefix: '/object-store', objects: services.objects, identity: services.identity });
   await app.register(dashboardPlugin);
   return app;
 }

@@ -33,8 +33,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Goes to a dashboard screen by its route. */
+/**
+ * Goes to a dashboard screen by its route and waits until that screen shows: a hash change does
+ * not reload the page, so the previous screen's heading would satisfy a plain wait.
+ */
 export async function open(page: Page, baseUrl: string, route: string): Promise<void> {
   await page.goto(`${baseUrl}/#/${route}`);
-  await page.waitForSelector('.page-head h1');
+  await page.waitForSelector(`nav a.active[href="#/${route}"]`);
 }

@@ -70,8 +70,11 @@ describe('dashboard', () => {
   it('shows a member no domain administration', async () => {
     assert.equal(await page.isVisible('nav >> text=Users and projects'), false);
     await page.goto(`${cloud.url}/#/domain`);
+    // A fresh load of the URL, so nothing of the screen before can answer for it.
+    await page.reload();
     await page.waitForSelector('.page-head h1');
     assert.equal(await page.textContent('.page-head h1'), 'Overview');
+    assert.equal(await page.isVisible('[data-testid="domain-tab-users"]'), false);
   });
 
   it('offers an RC file that works with the openstack CLI', async () => {

@@ -1,9 +1,9 @@
 import type { CorsRule, Tags } from '../../services/object-storage/types.ts';
-import { element, many, malformedXml, notConfigured, readConfig, text } from './bucket-request.ts';
+import { element, many, notConfigured, readConfig, text } from './bucket-request.ts';
 import type { S3Call, S3Routes } from './context.ts';
 import { checkTags, sendXml } from './object-headers.ts';
 import { S3Error } from './s3-error.ts';
-import { toXml } from './xml.ts';
+import { malformedXml, toXml } from './xml.ts';
 
 // CORS, policy, tagging and default encryption: each configuration is stored whole on the
 // bucket, replaced by PUT, removed by DELETE; GET without one is the configuration's own 404.

@@ -1,19 +1,16 @@
 import type { LifecycleRule, Tags } from '../../services/object-storage/types.ts';
-import { element, many, malformedXml, notConfigured, readConfig, text } from './bucket-request.ts';
+import { element, many, notConfigured, readConfig, text } from './bucket-request.ts';
 import type { S3Call, S3Routes } from './context.ts';
 import { sendXml } from './object-headers.ts';
+import { invalidArgument } from './auth/errors.ts';
 import { S3Error } from './s3-error.ts';
-import { toXml } from './xml.ts';
+import { malformedXml, toXml } from './xml.ts';
 
 // Lifecycle's expiration subset: current versions after days or at a date, expired delete
 // markers, noncurrent versions after days, stale multipart uploads. Transitions need storage
 // classes, which do not exist here.
 
 const MAX_RULES = 1000;
-
-function invalidArgument(message: string, name: string, value?: string): S3Error {
-  return new S3Error('InvalidArgument', message, 400, value === undefined ? { ArgumentName: name } : { ArgumentName: name, ArgumentValue: value });
-}
 
 function positiveDays(value: unknown, name: string, action: string): number | undefined {
   const days = text(value);

@@ -1,14 +1,10 @@
 import { projectId } from '../../platform/auth.ts';
 import { ObjectError } from '../../services/object-storage/errors.ts';
 import type { S3Call } from './context.ts';
-import { S3Error } from './s3-error.ts';
-import { parseXml } from './xml.ts';
+import { malformedXml, parseXml } from './xml.ts';
 
 // What the bucket configuration operations share: reading their XML bodies and naming owners.
 
-export function malformedXml(): S3Error {
-  return new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.', 400);
-}
 
 /** An element's children, or MalformedXML when it is text or absent; an empty element is `{}`. */
 export function element(value: unknown): Record<string, unknown> {

@@ -4,15 +4,12 @@ import { REGION } from '../../services/object-storage/index.ts';
 import type { CannedAcl } from '../../services/object-storage/types.ts';
 import { header } from './auth/request.ts';
 import { cannedAclHeader } from './bucket-acl.ts';
-import { element, malformedXml, owner, readConfig, text } from './bucket-request.ts';
+import { element, owner, readConfig, text } from './bucket-request.ts';
 import type { S3Call, S3Routes } from './context.ts';
 import { sendXml } from './object-headers.ts';
+import { invalidArgument } from './auth/errors.ts';
 import { S3Error } from './s3-error.ts';
-import { parseXml, toXml } from './xml.ts';
-
-function invalidArgument(message: string, name: string, value: string): S3Error {
-  return new S3Error('InvalidArgument', message, 400, { ArgumentName: name, ArgumentValue: value });
-}
+import { malformedXml, parseXml, toXml } from './xml.ts';
 
 /**
  * ListBuckets: the caller's project's buckets (the service root is never anonymous), optionally

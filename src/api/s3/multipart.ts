@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm, Upload } from '../../services/object-storage/types.ts';
-import { malformedXml, owner } from './bucket-request.ts';
+import { owner } from './bucket-request.ts';
 import type { S3Call, S3Routes } from './context.ts';
 import { encoder, isoMillis, maxParam, urlEncode } from './listing.ts';
 import {
@@ -8,7 +8,7 @@ import {
 } from './object-headers.ts';
 import { checkObjectAcl, writeConditions } from './objects.ts';
 import { S3Error } from './s3-error.ts';
-import { parseXml, toXml } from './xml.ts';
+import { malformedXml, parseXml, toXml } from './xml.ts';
 
 // CreateMultipartUpload, UploadPart(Copy), ListParts, CompleteMultipartUpload, Abort and
 // ListMultipartUploads.

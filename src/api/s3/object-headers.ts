@@ -4,8 +4,11 @@ import type { FastifyReply } from 'fastify';
 import type {
   ChecksumAlgorithm, Conditions, CopySource, CustomerKey, ObjectInfo, ObjectRead, PutOptions, RangeSpec, Tags,
 } from '../../services/object-storage/types.ts';
-import { CHECKSUM_BYTES, checksumOf } from '../../services/object-storage/checksums.ts';
+import { CHECKSUM_BYTES } from '../../services/object-storage/checksums.ts';
 import type { S3Call } from './context.ts';
+import { invalidArgument } from './auth/errors.ts';
+import { header as requestHeader } from './auth/request.ts';
+import { parseHttpDate } from './auth/sigv4.ts';
 import { S3Error } from './s3-error.ts';
 
 // What S3 keeps of a PUT's headers and answers on GET/HEAD: request parsing and response headers
@@ -25,14 +28,7 @@ type Headers = IncomingHttpHeaders;
 export const SSE_C = 'x-amz-server-side-encryption-customer-';
 
 function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
-function invalidArgument(message: string, name: string, value?: string): S3Error {
-  const extra: Record<string, string> = { ArgumentName: name };
-  if (value !== undefined) extra.ArgumentValue = value;
-  return new S3Error('InvalidArgument', message, 400, extra);
+  return requestHeader({ headers }, name);
 }
 
 /**
@@ -178,9 +174,7 @@ export function rangeHeader(value: string | undefined): RangeSpec | undefined {
 }
 
 function httpDate(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return value === undefined ? undefined : parseHttpDate(value);
 }
 
 /**
@@ -196,21 +190,6 @@ export function conditions(headers: Headers, prefix = ''): Conditions | undefine
   };
   const present = Object.entries(found).filter(([, v]) => v !== undefined);
   return present.length ? (Object.fromEntries(present) as Conditions) : undefined;
-}
-
-/** `x-amz-checksum-<alg>` of the whole payload; S3 allows one. */
-export function checksumHeader(headers: Headers): { algorithm: ChecksumAlgorithm; expected: string } | undefined {
-  const sent = CHECKSUM_ALGORITHMS.filter((a) => headers[`x-amz-checksum-${a.toLowerCase()}`] !== undefined);
-  if (sent.length > 1) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.', 400);
-  const algorithm = sent[0];
-  if (algorithm === undefined) return undefined;
-  const name = `x-amz-checksum-${algorithm.toLowerCase()}`;
-  const expected = header(headers, name)!;
-  const bytes = Buffer.from(expected, 'base64');
-  if (bytes.length !== CHECKSUM_BYTES[algorithm] || bytes.toString('base64') !== expected) {
-    throw new S3Error('InvalidRequest', `Value for ${name} header is invalid.`, 400);
-  }
-  return { algorithm, expected };
 }
 
 /** `x-amz-checksum-algorithm` (CreateMultipartUpload): the checksum every part must carry. */
@@ -368,22 +347,11 @@ export function copySourceRange(headers: Headers): RangeSpec | undefined {
 
 
 /**
- * A small body read whole (XML configurations, DeleteObjects, tagging) checked against its
- * Content-MD5 and `x-amz-checksum-*`; `required` is S3's rule for DeleteObjects that one is sent.
+ * S3's rule for DeleteObjects: the body must come with Content-MD5 or an `x-amz-checksum-*`
+ * (header or trailer); `readBody` has already checked whichever was sent.
  */
-export function verifyBody(headers: Headers, body: Buffer, required = false): void {
-  const md5 = header(headers, 'content-md5');
-  if (md5 !== undefined && !/^[A-Za-z0-9+/]{22}==$/.test(md5)) {
-    throw new S3Error('InvalidDigest', 'The Content-MD5 or checksum value that you specified is not valid.', 400);
-  }
-  const checksum = checksumHeader(headers);
-  if (required && md5 === undefined && checksum === undefined && headers['x-amz-trailer'] === undefined) {
-    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5 OR x-amz-checksum-*', 400);
-  }
-  if (md5 !== undefined && checksumOf('MD5', body) !== md5) {
-    throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
-  }
-  if (checksum && checksumOf(checksum.algorithm, body) !== checksum.expected) {
-    throw new S3Error('BadDigest', `The ${checksum.algorithm} you specified did not match the calculated checksum.`, 400);
-  }
+export function requireIntegrityHeader(headers: Headers): void {
+  const sent = headers['content-md5'] !== undefined || headers['x-amz-trailer'] !== undefined ||
+    Object.keys(headers).some((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-algorithm');
+  if (!sent) throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5 OR x-amz-checksum-*', 400);
 }

@@ -1,5 +1,5 @@
 import { aclXml, cannedFromPolicy } from './bucket-acl.ts';
-import { malformedXml, owner } from './bucket-request.ts';
+import { owner } from './bucket-request.ts';
 import type { S3Call, S3Routes } from './context.ts';
 import {
   checksumHeaders, checkTags, conditions, copySource, customerKey, objectReadHeaders,
@@ -7,7 +7,7 @@ import {
 } from './object-headers.ts';
 import { isoMillis } from './listing.ts';
 import { S3Error } from './s3-error.ts';
-import { parseXml, toXml } from './xml.ts';
+import { malformedXml, parseXml, toXml } from './xml.ts';
 
 function directive(call: S3Call, name: string, what: string): 'COPY' | 'REPLACE' {
   const value = call.req.headers[name];

@@ -39,19 +39,19 @@ export function toXmlSequence(root: string, children: [string, unknown][], names
 
 /** Parses a request body; anything that is not well-formed XML is S3's `MalformedXML`. */
 export function parseXml(text: string, options: { verbatim?: boolean } = {}): Record<string, unknown> {
-  if (!text.trim()) throw malformed();
+  if (!text.trim()) throw malformedXml();
   let doc: unknown;
   try {
     doc = (options.verbatim ? verbatimParser : parser).parse(text, true);
   } catch {
-    throw malformed();
+    throw malformedXml();
   }
-  if (!doc || typeof doc !== 'object') throw malformed();
+  if (!doc || typeof doc !== 'object') throw malformedXml();
   const { '?xml': _decl, ...rest } = doc as Record<string, unknown>;
   void _decl;
   return rest;
 }
 
-function malformed(): S3Error {
+export function malformedXml(): S3Error {
   return new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.', 400);
 }

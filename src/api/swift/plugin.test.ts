@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { makeConfig } from '../../platform/config.ts';
 import type { Identity } from '../../services/identity/index.ts';
 import { swiftFrameworkError, swiftPlugin } from './plugin.ts';
 import { ALICE, SwiftStage } from './test-kit.ts';
@@ -47,7 +46,7 @@ describe('Swift plugin', () => {
   it('answers a path that does not decode with 412 when the listener hands it over', async () => {
     const app: FastifyInstance = Fastify({ frameworkErrors: swiftFrameworkError });
     app.addHttpMethod('COPY', { hasBody: true });
-    await app.register(swiftPlugin, { prefix: '/swift', objects: stage.store, identity: {} as Identity, config: makeConfig({}) });
+    await app.register(swiftPlugin, { prefix: '/swift', objects: stage.store, identity: {} as Identity });
     const res = await app.inject({ method: 'GET', url: `${ALICE}/c/%FF%FE` });
     assert.equal(res.statusCode, 412);
     assert.equal(res.body, 'Invalid UTF8 or contains NULL');

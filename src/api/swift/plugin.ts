@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../platform/config.ts';
 import { Unauthorized } from '../../platform/errors.ts';
 import type { Identity } from '../../services/identity/index.ts';
 import { ObjectError } from '../../services/object-storage/errors.ts';
@@ -17,7 +16,6 @@ import { header, quote, transId } from './wire.ts';
 export interface SwiftPluginOptions {
   objects: ObjectBackend;
   identity: Identity;
-  config: Config;
 }
 
 const ROUTES: SwiftRoutes = { ...accountRoutes, ...containerRoutes, ...objectRoutes };

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { isoNaive } from '../../platform/time.ts';
 import type { Caller, ObjectBackend } from '../../services/object-storage/types.ts';
 import { guessContentType, joinContentType } from './content-type.ts';
-import type { SwiftCall } from './context.ts';
+import { sendStatus, type SwiftCall } from './context.ts';
 import { SwiftError, plainError, reasonText, statusLine, toSwiftError } from './errors.ts';
 import { MAX_MANIFEST_SIZE, readAll, readManifest, segmentPath, sloEtag, sloView, type StoredSegment } from './large-objects.ts';
 import { listingFormat, type ListingFormat } from './listing.ts';
@@ -207,7 +207,7 @@ export async function putSlo(call: SwiftCall): Promise<void> {
       : { 'Response Status': statusLine(status), 'Response Body': reasonText(status) };
     reply.code(202).type(format).send(` \r\n\r\n${bulkBody(format, fields, problems, 'upload')}`);
   } else if (status === 201) {
-    reply.code(201).headers({ ETag: `"${etag}"`, 'Last-Modified': lastModified }).type('text/html; charset=UTF-8').send('');
+    sendStatus(reply, 201, { ETag: `"${etag}"`, 'Last-Modified': lastModified });
   } else if (status === 400) {
     reply.code(400).type(format).send(bulkBody(format, {}, problems, 'upload'));
   } else {

@@ -10,6 +10,10 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: (da
   const [error, setError] = useState<string | undefined>();
   const loadRef = useRef(load);
   loadRef.current = load;
+  // Callers pass a fresh function each render; reading it from a ref keeps a re-render (a
+  // keystroke in a form) from restarting the poll timer.
+  const pollRef = useRef(pollMs);
+  pollRef.current = pollMs;
   const reload = useCallback(async () => {
     try {
       const d = await loadRef.current();
@@ -23,11 +27,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: (da
     void reload();
   }, deps); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    const ms = data === undefined || !pollMs ? undefined : pollMs(data);
+    const ms = data === undefined || !pollRef.current ? undefined : pollRef.current(data);
     if (!ms) return;
     const timer = setTimeout(() => void reload(), ms);
     return () => clearTimeout(timer);
-  }, [data, pollMs, reload]);
+  }, [data, reload]);
   return { data, error, reload };
 }
 
@@ -126,4 +130,17 @@ export function StatusBadge({ status }: { status: string }) {
   const s = status.toLowerCase();
   const kind = ['active', 'available', 'in-use', 'up'].includes(s) ? 'ok' : s.includes('error') ? 'bad' : ['shutoff', 'down', 'paused', 'suspended'].includes(s) ? 'off' : 'busy';
   return <span className={`badge ${kind}`}>{status}</span>;
+}
+
+/** A byte count in binary units, one decimal below ten of a unit. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u++;
+  }
+  return `${n < 10 && u > 0 ? n.toFixed(1) : Math.round(n)} ${units[u]}`;
 }

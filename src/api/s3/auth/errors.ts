@@ -41,8 +41,8 @@ export function queryMalformed(message: string): S3Error {
   return new S3Error('AuthorizationQueryParametersError', message, 400);
 }
 
-export function invalidArgument(message: string, name: string, value: string): S3Error {
-  return new S3Error('InvalidArgument', message, 400, { ArgumentName: name, ArgumentValue: value });
+export function invalidArgument(message: string, name: string, value?: string): S3Error {
+  return new S3Error('InvalidArgument', message, 400, value === undefined ? { ArgumentName: name } : { ArgumentName: name, ArgumentValue: value });
 }
 
 export function accessDenied(message: string, extra: Record<string, string> = {}): S3Error {

@@ -70,7 +70,8 @@ export function describePayload(req: SignedRequest, contentSha256: string | unde
   };
 }
 
-function checksumHeader(req: SignedRequest): DataOptions['checksum'] {
+/** `x-amz-checksum-<alg>` of the whole payload; S3 allows one. */
+export function checksumHeader(req: Pick<SignedRequest, 'headers'>): DataOptions['checksum'] {
   const present = Object.keys(ALGORITHMS).filter((name) => req.headers[name] !== undefined);
   if (present.length > 1) throw multipleChecksums();
   const name = present[0];

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { send } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Field, Page, Table, useAction, useLoad } from '../ui.tsx';
+import { ErrorNote, Field, formatBytes, Page, Table, useAction, useLoad } from '../ui.tsx';
 import { ObjectBrowser } from './object-browser.tsx';
-import { bucketHref, deleteObjects, formatBytes, listContainers, objectPath } from './object-common.tsx';
+import { bucketHref, deleteObjects, listContainers, objectPath } from './object-common.tsx';
 
 export function Buckets({ params }: { params: URLSearchParams }) {
   const bucket = params.get('bucket');

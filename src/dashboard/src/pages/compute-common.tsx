@@ -80,18 +80,6 @@ export function scsMeaning(name: string, t: T): string | undefined {
   return parts.join(', ');
 }
 
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes == null) return '–';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${n < 10 && u > 0 ? n.toFixed(1) : Math.round(n)} ${units[u]}`;
-}
-
 export function formatRam(mib: number): string {
   return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
 }

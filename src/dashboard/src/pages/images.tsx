@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { call } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { hasRole, useSession } from '../session.tsx';
-import { ErrorNote, Page, StatusBadge, Table, useAction, useLoad } from '../ui.tsx';
-import { formatBytes, listImages, type Image } from './compute-common.tsx';
+import { ErrorNote, formatBytes, Page, StatusBadge, Table, useAction, useLoad } from '../ui.tsx';
+import { listImages, type Image } from './compute-common.tsx';
 import { EditImage, properties } from './compute-image-edit.tsx';
 import { UploadImage } from './compute-image-upload.tsx';
 

@@ -2,8 +2,8 @@ import { useRef, useState } from 'react';
 import { send } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Field, Page, Table, useAction, useLoad } from '../ui.tsx';
-import { bucketHref, deleteObjects, downloadObject, formatBytes, listFolder, localTime, objectPath, type Listed } from './object-common.tsx';
+import { ErrorNote, Field, formatBytes, Page, Table, useAction, useLoad } from '../ui.tsx';
+import { bucketHref, deleteObjects, downloadObject, listFolder, localTime, objectPath, type Listed } from './object-common.tsx';
 import { UploadList, useUploads } from './object-upload.tsx';
 
 const rowName = (r: Listed) => ('subdir' in r ? r.subdir : r.name);

@@ -88,16 +88,6 @@ export function bucketHref(bucket: string, prefix = ''): string {
   return `#/buckets?${q}`;
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
-
 /** OpenStack timestamps are UTC, usually without a zone suffix; the user reads local time. */
 export function localTime(ts: string): string {
   return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(ts) ? ts : `${ts}Z`).toLocaleString();

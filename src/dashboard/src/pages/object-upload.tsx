@@ -1,7 +1,8 @@
+import { formatBytes } from '../ui.tsx';
 import { useRef, useState } from 'react';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
-import { formatBytes, uploadObject } from './object-common.tsx';
+import { uploadObject } from './object-common.tsx';
 
 interface Upload {
   id: number;
