@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { launchBrowser, newPage, open, screenshot, SCREENSHOTS, signIn } from './browser.ts';
 import { startCloud, type Cloud } from './harness.ts';
+import { eventually } from './vm.ts';
 
 function bash(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -14,14 +15,6 @@ function bash(script: string, env: Record<string, string>): Promise<{ code: numb
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-  }
 }
 
 /** The dashboard in Debian's chromium against `./sovcloud up`, as the demo user and a domain manager use it. */
@@ -131,7 +124,7 @@ describe('dashboard', () => {
     const server = (await cloud.osJson<{ id: string }>('sovcloud-demo', ['server', 'show', 'dash-vm'])).id;
     await open(page, cloud.url, 'floating-ips');
     await page.click('[data-testid="fip-allocate"]');
-    const ip = await waitForValue(async () => (await cloud.osJson<{ 'Floating IP Address': string }[]>('sovcloud-demo', ['floating', 'ip', 'list']))[0]?.['Floating IP Address']);
+    const ip = await eventually('the allocated floating IP', async () => (await cloud.osJson<{ 'Floating IP Address': string }[]>('sovcloud-demo', ['floating', 'ip', 'list']))[0]?.['Floating IP Address'], 30_000);
     await page.click(`[data-testid="fip-associate-${ip}"]`);
     await page.selectOption('[data-testid="fip-associate-server"]', server);
     await page.waitForSelector('[data-testid="fip-associate-port"] option[value]:not([value=""])', { state: 'attached' });

@@ -93,14 +93,18 @@ export async function myProjects(session: Session): Promise<Named[]> {
   return (await identity('/auth/projects', { token: session.token })).body.projects as Named[];
 }
 
+/** A service's public URL as the catalog names it (what CLI users configure), without a trailing slash. */
+export function publicUrl(session: Session, type: string): string | undefined {
+  return session.catalog.find((c) => c.type === type)?.endpoints.find((e) => e.interface === 'public')?.url.replace(/\/$/, '');
+}
+
 /**
  * A service's base path on this origin. Catalog URLs name the host the cloud was started with;
  * the browser may reach it under another name, so only the path is used. Swift is also served on
  * the main listener at `/object-store`, so the dashboard needs no cross-origin requests.
  */
 export function servicePath(session: Session, type: string): string {
-  const entry = session.catalog.find((c) => c.type === type);
-  const url = entry?.endpoints.find((e) => e.interface === 'public')?.url;
+  const url = publicUrl(session, type);
   if (!url) throw new ApiError(404, `The catalog has no ${type} service.`);
   const path = new URL(url).pathname.replace(/\/$/, '');
   return type === 'object-store' ? path.replace(/^\/swift/, '/object-store') : path;

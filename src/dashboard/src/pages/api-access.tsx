@@ -1,11 +1,11 @@
-import { download, type Session } from '../api.ts';
+import { download, publicUrl, type Session } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { Page, Table } from '../ui.tsx';
 
-function identityUrl(session: Session): string {
-  const url = session.catalog.find((c) => c.type === 'identity')?.endpoints.find((e) => e.interface === 'public')?.url;
-  return `${(url ?? `${location.origin}/identity`).replace(/\/$/, '')}/v3`;
+/** Keystone's v3 URL: a signed-in session always has the identity service in its catalog. */
+export function identityUrl(session: Session): string {
+  return `${publicUrl(session, 'identity')!}/v3`;
 }
 
 /** The RC file Horizon offers: everything but the password, which the shell asks for. */

@@ -3,6 +3,7 @@ import { download } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Field, Table, useAction, useLoad } from '../ui.tsx';
+import { identityUrl } from './api-access.tsx';
 import { identityCall, Secret } from './identity-common.tsx';
 import { localTime } from './object-common.tsx';
 
@@ -37,7 +38,6 @@ function cloudsYaml(authUrl: string, c: AppCredential): string {
 function CreatedSecret({ c, onClose }: { c: AppCredential; onClose: () => void }) {
   const { t } = useI18n();
   const session = useSession();
-  const identity = session.catalog.find((e) => e.type === 'identity')?.endpoints.find((e) => e.interface === 'public')?.url ?? `${location.origin}/identity`;
   return (
     <div className="form" data-testid="appcred-created">
       <b>{t('Application credential {name} created.', { name: c.name })}</b>
@@ -45,7 +45,7 @@ function CreatedSecret({ c, onClose }: { c: AppCredential; onClose: () => void }
       <Field label="ID"><code data-testid="appcred-created-id">{c.id}</code></Field>
       <Field label={t('Secret')}><Secret value={c.secret!} shown testId="appcred-created-secret" /></Field>
       <div className="row">
-        <button className="primary" onClick={() => download('clouds.yaml', cloudsYaml(`${identity.replace(/\/$/, '')}/v3`, c), 'application/yaml')}>{t('Download clouds.yaml')}</button>
+        <button className="primary" onClick={() => download('clouds.yaml', cloudsYaml(identityUrl(session), c), 'application/yaml')}>{t('Download clouds.yaml')}</button>
         <button data-testid="appcred-created-close" onClick={onClose}>{t('Close')}</button>
       </div>
     </div>

@@ -1,3 +1,4 @@
+import { publicUrl } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Table, useAction, useLoad } from '../ui.tsx';
@@ -7,10 +8,6 @@ interface Ec2Credential {
   access: string;
   secret: string;
   tenant_id: string;
-}
-
-function s3Endpoint(catalog: ReturnType<typeof useSession>['catalog']): string | undefined {
-  return catalog.find((c) => c.type === 'object-store-s3')?.endpoints.find((e) => e.interface === 'public')?.url;
 }
 
 function awsSnippet(endpoint: string, access: string | undefined): string {
@@ -31,7 +28,7 @@ export function Ec2Credentials() {
   const base = `/users/${session.user.id}/credentials/OS-EC2`;
   const { data, error, reload } = useLoad(async () => (await identityCall<{ credentials: Ec2Credential[] }>(session, base)).credentials, []);
   const action = useAction();
-  const endpoint = s3Endpoint(session.catalog);
+  const endpoint = publicUrl(session, 'object-store-s3');
   const mine = data?.filter((c) => c.tenant_id === session.project.id);
 
   const create = async () => {
